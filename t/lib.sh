@@ -44,7 +44,10 @@ test_require() {
 # shown on failure.
 test_expect_success() {
 	test_count=$((test_count + 1))
-	if (cd "$TRASH" && set -e && eval "$2") > "$TRASH/log.$test_count" 2>&1; then
+	# Not inside "if": a condition context would switch set -e off.
+	(cd "$TRASH" && set -e && eval "$2") > "$TRASH/log.$test_count" 2>&1
+	test_rc=$?
+	if [ "$test_rc" = 0 ]; then
 		echo "ok $test_count - $1"
 	else
 		echo "not ok $test_count - $1"
@@ -53,7 +56,7 @@ test_expect_success() {
 	fi
 }
 
-# test_expect_failure_code CODE 'name' 'commands': passes when commands
+# test_expect_code CODE 'name' 'commands': passes when commands
 # exit with exactly CODE.
 test_expect_code() {
 	test_count=$((test_count + 1))
