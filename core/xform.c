@@ -39,7 +39,7 @@ static size_t norder;
 static int initialized;
 
 /* Withdrawn entries, by address, after probe or self-test failure. */
-#define MAX_WITHDRAWN	64
+#define MAX_WITHDRAWN	256
 static const void *withdrawn[MAX_WITHDRAWN];
 static size_t nwithdrawn;
 
@@ -155,6 +155,42 @@ sig_usable(const struct xform_sig *s)
 	    s->key_info && s->sign && s->verify && s->key_free;
 }
 
+static int
+x509_usable(const struct xform_x509 *x)
+{
+	return x != NULL && sig_usable(x->sig) && x->load && x->load_bundle &&
+	    x->der && x->subject && x->pubkey && x->keyid && x->match_id &&
+	    x->verify && x->free;
+}
+
+/* Withdraws every entry of a backend whose init failed: its entries must
+ * not be used untested. */
+static void
+withdraw_all(const struct xform_backend *be)
+{
+	const struct xform_aead *const *a;
+	const struct xform_cipher *const *c;
+	const struct xform_mac *const *m;
+	const struct xform_md *const *d;
+	const struct xform_dh *const *g;
+
+	for (a = be->aead; a && *a; a++)
+		if (nwithdrawn < MAX_WITHDRAWN)
+			withdrawn[nwithdrawn++] = *a;
+	for (c = be->cipher; c && *c; c++)
+		if (nwithdrawn < MAX_WITHDRAWN)
+			withdrawn[nwithdrawn++] = *c;
+	for (m = be->mac; m && *m; m++)
+		if (nwithdrawn < MAX_WITHDRAWN)
+			withdrawn[nwithdrawn++] = *m;
+	for (d = be->md; d && *d; d++)
+		if (nwithdrawn < MAX_WITHDRAWN)
+			withdrawn[nwithdrawn++] = *d;
+	for (g = be->dh; g && *g; g++)
+		if (nwithdrawn < MAX_WITHDRAWN)
+			withdrawn[nwithdrawn++] = *g;
+}
+
 /* Runs the self-test of every entry of be that is usable so far. */
 static void
 selftest(const struct xform_backend *be)
@@ -226,6 +262,7 @@ xform_init(const char *spec)
 			if (be->init != NULL && (r = be->init()) != 0) {
 				log_warn_e(SUB_CRYPTO, r,
 				    "crypto backend %s unavailable", be->name);
+				withdraw_all(be);
 				continue;
 			}
 			selftest(be);
@@ -340,6 +377,18 @@ xform_find_sig(void)
 	for (i = 0; i < norder; i++)
 		if (sig_usable(order[i]->sig))
 			return order[i]->sig;
+	return NULL;
+}
+
+const struct xform_x509 *
+xform_find_x509(void)
+{
+	size_t i;
+
+	ensure_order();
+	for (i = 0; i < norder; i++)
+		if (x509_usable(order[i]->x509))
+			return order[i]->x509;
 	return NULL;
 }
 
