@@ -213,6 +213,77 @@ struct xform_sig {
 	void		(*key_free)(void *key);
 };
 
+/*
+ * Identity types that xform_x509.match_id understands. The values are the
+ * IKEv2 ID types (RFC 7296 3.5), so a core/ike_pld.h IKE_ID_* value can be
+ * passed as is.
+ */
+enum xform_x509_id {
+	XFORM_X509_ID_IPV4_ADDR		= 1,
+	XFORM_X509_ID_FQDN		= 2,
+	XFORM_X509_ID_RFC822_ADDR	= 3,
+	XFORM_X509_ID_IPV6_ADDR		= 5,
+	XFORM_X509_ID_DER_ASN1_DN	= 9,
+};
+
+/* SHA-1 of a SubjectPublicKeyInfo, as CERTREQ carries it (RFC 7296 3.7). */
+#define XFORM_X509_KEYID_LEN	20
+
+/*
+ * X.509 certificates (RFC 5280). Control plane: may allocate. Certificates
+ * are opaque backend objects, returned owned by load and load_bundle and
+ * released with free; the other ops borrow them. Nothing here logs.
+ */
+struct xform_x509 {
+	const char	*name;
+	const char	*backend;
+	/* The signature ops that accept the keys pubkey returns. */
+	const struct xform_sig *sig;
+	/* Loads one certificate from DER (exactly one, no trailing bytes) or
+	 * PEM (the first CERTIFICATE block) into *cert. -E_INVAL when data
+	 * holds no certificate. */
+	int		(*load)(struct span data, void **cert);
+	/* Loads every CERTIFICATE block of a PEM bundle (a CA file, a chain)
+	 * in order into certs[0..*n), n <= max; other PEM blocks are
+	 * skipped. -E_NOENT when there is none, -E_TOOMANY when there are
+	 * more than max, -E_INVAL when a block is malformed; on failure
+	 * nothing is returned and *n is 0. */
+	int		(*load_bundle)(struct span pem, void **certs,
+			    size_t max, size_t *n);
+	/* Sets *der to the certificate's DER encoding, borrowed from cert
+	 * (the data of a CERT payload, RFC 7296 3.6). */
+	int		(*der)(const void *cert, struct span *der);
+	/* Sets *dn to the DER encoding of the subject Name, borrowed from
+	 * cert (the data of an ID_DER_ASN1_DN identity). */
+	int		(*subject)(const void *cert, struct span *dn);
+	/* Returns the subject public key in *key, owned, as a key object of
+	 * this table's sig ops (released with sig->key_free). -E_NOTSUP for
+	 * a key type those ops refuse. */
+	int		(*pubkey)(const void *cert, void **key);
+	/* Writes the SHA-1 of the DER SubjectPublicKeyInfo (RFC 7296 3.7). */
+	int		(*keyid)(const void *cert,
+			    uint8_t out[static XFORM_X509_KEYID_LEN]);
+	/* Returns 0 when the identity is in cert, -E_NOENT when not:
+	 * FQDN against the subjectAltName dNSNames and RFC822_ADDR against
+	 * the rfc822Names (both ASCII case-insensitive, no wildcards);
+	 * IPV4_ADDR and IPV6_ADDR (4 and 16 bytes) against the iPAddresses;
+	 * DER_ASN1_DN (a DER Name) against the subject, compared in the
+	 * canonical form of RFC 5280 7.1. -E_NOTSUP for another type. */
+	int		(*match_id)(const void *cert, enum xform_x509_id type,
+			    struct span data);
+	/* Verifies that cert chains to one of the trust anchors
+	 * cas[0..ncas) through the optional untrusted intermediates
+	 * untrusted[0..nuntrusted), at now (seconds since the Unix epoch):
+	 * validity dates of every certificate, every signature, and
+	 * basicConstraints cA on every issuer. A trust anchor need not be
+	 * self-signed. No revocation check. Returns 0, -E_AUTH when the
+	 * chain does not verify, -E_INVAL, -E_NOMEM. */
+	int		(*verify)(void *cert, void *const *cas, size_t ncas,
+			    void *const *untrusted, size_t nuntrusted,
+			    int64_t now);
+	void		(*free)(void *cert);
+};
+
 /* A backend: its name and NULL-terminated tables. */
 struct xform_backend {
 	const char			 *name;
@@ -225,11 +296,13 @@ struct xform_backend {
 	const struct xform_dh	 *const *dh;
 	const struct xform_sig	 *sig;			/* optional */
 	int				(*random)(void *p, size_t n); /* optional */
+	const struct xform_x509	 *x509;			/* optional */
 };
 
 /* Backends compiled in (defined in backends/NAME/). */
 extern const struct xform_backend be_openssl_backend;
 extern const struct xform_backend be_sodium_backend;
+extern const struct xform_backend be_ipsecmb_backend;
 
 /*
  * Sets the backend preference: "auto", one backend name (preferred, the
@@ -258,6 +331,7 @@ const struct xform_mac	*xform_find_mac(enum xform_hash h);
 const struct xform_md	*xform_find_md(enum xform_hash h);
 const struct xform_dh	*xform_find_dh(uint16_t group);
 const struct xform_sig	*xform_find_sig(void);
+const struct xform_x509	*xform_find_x509(void);
 
 /* Fills p with n bytes from the preferred backend's CSPRNG (getrandom as
  * the fallback). Returns 0 or -E_CRYPTO. */

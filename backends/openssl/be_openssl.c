@@ -590,4 +590,5 @@ const struct xform_backend be_openssl_backend = {
 	.dh = be_openssl__dhs,
 	.sig = &be_openssl__sig,
 	.random = be_openssl_random,
+	.x509 = &be_openssl__x509,
 };

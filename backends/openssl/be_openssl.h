@@ -33,5 +33,6 @@ void			 be_openssl__mac_cleanup(void);
 extern const struct xform_mac *const	be_openssl__macs[];
 extern const struct xform_dh *const	be_openssl__dhs[];
 extern const struct xform_sig		be_openssl__sig;
+extern const struct xform_x509		be_openssl__x509;
 
 #endif /* BACKENDS_OPENSSL_BE_OPENSSL_H */
