@@ -305,7 +305,8 @@ static const struct name_id remote_auth_names[] = {
 	{ NULL, 0, 0 }
 };
 
-static const char *const crypto_backends[] = { "openssl", "sodium", NULL };
+static const char *const crypto_backends[] = { "ipsecmb", "openssl", "sodium",
+    NULL };
 
 /*
  * Errors.
@@ -832,7 +833,7 @@ p_crypto(struct ctx *c, struct inst *in, const struct key *k, const char *v)
 				break;
 		if (crypto_backends[j] == NULL)
 			return bad(c, k, v, "unknown backend %s (expected "
-			    "auto, or a list of openssl and sodium)",
+			    "auto, or a list of ipsecmb, openssl and sodium)",
 			    quote(q, sizeof(q), t[i].p, t[i].len));
 		for (j = 0; j < i; j++)
 			if (t[j].len == t[i].len &&

@@ -10,17 +10,23 @@
 #include "core/xform.h"
 #include "t/tap.h"
 
+/* Returns the backend of the preferred AEAD (ike_id, key_bits), or NULL. */
+static const char *
+aead_backend(uint16_t ike_id, uint16_t key_bits)
+{
+	const struct xform_aead *a;
+
+	a = xform_find_aead(ike_id, key_bits);
+	return a != NULL ? a->backend : NULL;
+}
+
 /* Returns the backend of the preferred ChaCha20-Poly1305 entry, or NULL. */
 static const char *
 chacha_backend(void)
 {
-	const struct xform_aead *a;
-
-	a = xform_find_aead(XFORM_ENCR_CHACHA20_POLY1305, 256);
-	return a != NULL ? a->backend : NULL;
+	return aead_backend(XFORM_ENCR_CHACHA20_POLY1305, 256);
 }
 
-#if HAVE_SODIUM
 /* Returns nonzero when backend be has a usable AEAD (ike_id, key_bits). */
 static int
 has_aead(const struct xform_backend *be, uint16_t ike_id, uint16_t key_bits)
@@ -33,7 +39,35 @@ has_aead(const struct xform_backend *be, uint16_t ike_id, uint16_t key_bits)
 			return 1;
 	return 0;
 }
-#endif
+
+/* The "auto" order that xform.c documents: ipsecmb (measured fastest per
+ * ESP packet), then OpenSSL, then libsodium. */
+static const char *const auto_order[] = {
+	"ipsecmb", "openssl", "sodium", NULL
+};
+
+/*
+ * Returns the backend that must serve (ike_id, key_bits) after
+ * xform_init with the list pref (NULL-terminated; NULL for "auto"): the
+ * first backend of pref, then of the "auto" order, that is compiled in and
+ * has a usable entry. 1008 checks that ipsecmb's entries are usable
+ * exactly when the CPU can run them, so this does not hide a backend that
+ * withdrew itself by mistake.
+ */
+static const char *
+want_aead(const char *const *pref, uint16_t ike_id, uint16_t key_bits)
+{
+	const char *const *lists[2] = { pref, auto_order };
+	const struct xform_backend *be;
+	size_t i, j;
+
+	for (i = 0; i < 2; i++)
+		for (j = 0; lists[i] != NULL && lists[i][j] != NULL; j++)
+			if ((be = xform_backend_lookup(lists[i][j])) != NULL &&
+			    has_aead(be, ike_id, key_bits))
+				return lists[i][j];
+	return NULL;
+}
 
 /* Every entry must name the backend whose table holds it: lookups report
  * ->backend, and the tests and logs rely on it. */
@@ -72,7 +106,7 @@ static void
 test_backends(void)
 {
 	const struct xform_backend *const *be;
-	int n = 0, seen_openssl = 0, seen_sodium = 0;
+	int n = 0, seen_openssl = 0, seen_sodium = 0, seen_ipsecmb = 0;
 
 	for (be = xform_backends(); *be != NULL; be++) {
 		n++;
@@ -80,6 +114,8 @@ test_backends(void)
 			seen_openssl = 1;
 		if (strcmp((*be)->name, "sodium") == 0)
 			seen_sodium = 1;
+		if (strcmp((*be)->name, "ipsecmb") == 0)
+			seen_ipsecmb = 1;
 		ok(xform_backend_lookup((*be)->name) == *be,
 		    "lookup finds backend %s", (*be)->name);
 		/* Empty lists are NULL-terminated arrays, never NULL. */
@@ -91,7 +127,8 @@ test_backends(void)
 	}
 	ok(seen_openssl, "openssl backend listed");
 	is_int(seen_sodium, HAVE_SODIUM, "sodium listed iff built with it");
-	is_int(n, 1 + HAVE_SODIUM, "backend count");
+	is_int(seen_ipsecmb, HAVE_IPSECMB, "ipsecmb listed iff built with it");
+	is_int(n, 1 + HAVE_SODIUM + HAVE_IPSECMB, "backend count");
 	ok(xform_backend_lookup("openssl") == &be_openssl_backend,
 	    "lookup openssl");
 #if HAVE_SODIUM
@@ -100,14 +137,21 @@ test_backends(void)
 #else
 	ok(xform_backend_lookup("sodium") == NULL, "sodium not built in");
 #endif
+#if HAVE_IPSECMB
+	ok(xform_backend_lookup("ipsecmb") == &be_ipsecmb_backend,
+	    "lookup ipsecmb");
+#else
+	ok(xform_backend_lookup("ipsecmb") == NULL, "ipsecmb not built in");
+#endif
 	ok(xform_backend_lookup("bogus") == NULL, "lookup bogus");
 	ok(xform_backend_lookup("") == NULL, "lookup empty name");
 }
 
 /* With a preferred backend that lacks an algorithm, lookups fall through to
- * the next backend rather than failing. */
+ * the next backend rather than failing. pref is the list given to
+ * xform_init (NULL for "auto"). */
 static void
-test_fallthrough(const char *order)
+test_fallthrough(const char *order, const char *const *pref)
 {
 	const struct xform_dh *d;
 	const struct xform_cipher *c;
@@ -138,45 +182,76 @@ test_fallthrough(const char *order)
 	md = xform_find_md(XFORM_HASH_SHA512);
 	ok(md != NULL && md->out_len == 64, "%s: sha512 found", order);
 	a = xform_find_aead(XFORM_ENCR_AES_GCM_16, 128);
-	ok(a != NULL && strcmp(a->backend, "openssl") == 0 &&
-	    a->key_bits == 128 && a->icv_len == 16,
-	    "%s: aes128gcm16 from openssl", order);
+	ok(a != NULL && a->key_bits == 128 && a->icv_len == 16,
+	    "%s: aes128gcm16 found", order);
+	is_str(a != NULL ? a->backend : NULL,
+	    want_aead(pref, XFORM_ENCR_AES_GCM_16, 128),
+	    "%s: aes128gcm16 backend", order);
+	is_str(aead_backend(XFORM_ENCR_AES_GCM_16, 256),
+	    want_aead(pref, XFORM_ENCR_AES_GCM_16, 256),
+	    "%s: aes256gcm16 backend", order);
+	is_str(chacha_backend(),
+	    want_aead(pref, XFORM_ENCR_CHACHA20_POLY1305, 256),
+	    "%s: chacha20poly1305 backend", order);
 	ok(xform_find_sig() != NULL, "%s: signatures available", order);
 }
 
 static void
 test_order(void)
 {
+	static const char *const p_openssl[] = { "openssl", NULL };
+#if HAVE_IPSECMB
+	static const char *const p_ipsecmb[] = { "ipsecmb", NULL };
+#endif
 #if HAVE_SODIUM
-	const struct xform_aead *a;
+	static const char *const p_sodium[] = { "sodium", NULL };
+	static const char *const p_sodium_openssl[] = {
+		"sodium", "openssl", NULL
+	};
 	const struct xform_dh *d;
 #endif
 
-	/* "auto" puts OpenSSL first (xform.c: measured faster per packet). */
+	/* "auto" puts ipsecmb first, then OpenSSL (xform.c: measured
+	 * faster per packet); what ipsecmb lacks falls through. */
 	is_int(xform_init("auto"), 0, "init auto");
-	is_str(chacha_backend(), "openssl", "auto: chacha20poly1305 backend");
+	test_fallthrough("auto", NULL);
+#if HAVE_IPSECMB
+	/* On a CPU with AES-NI and PCLMULQDQ, ipsecmb serves every AEAD
+	 * under "auto" (the reason it leads the order). */
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("aes") && __builtin_cpu_supports("pclmul")) {
+		is_str(aead_backend(XFORM_ENCR_AES_GCM_16, 128), "ipsecmb",
+		    "auto: aes128gcm16 from ipsecmb");
+		is_str(aead_backend(XFORM_ENCR_AES_GCM_16, 256), "ipsecmb",
+		    "auto: aes256gcm16 from ipsecmb");
+		is_str(chacha_backend(), "ipsecmb",
+		    "auto: chacha20poly1305 from ipsecmb");
+	} else
+		skip("auto: this CPU lacks AES-NI or PCLMULQDQ");
+	is_int(xform_init("ipsecmb"), 0, "init ipsecmb");
+	test_fallthrough("ipsecmb", p_ipsecmb);
+#else
+	is_int(xform_init("ipsecmb"), -E_NOENT, "ipsecmb not compiled in");
+#endif
 	is_int(xform_init("openssl"), 0, "init openssl");
 	is_str(chacha_backend(), "openssl",
 	    "openssl: chacha20poly1305 backend");
-	test_fallthrough("openssl");
+	test_fallthrough("openssl", p_openssl);
 #if HAVE_SODIUM
 	is_int(xform_init("sodium"), 0, "init sodium");
 	is_str(chacha_backend(), "sodium", "sodium: chacha20poly1305 backend");
 	d = xform_find_dh(XFORM_DH_CURVE25519);
 	ok(d != NULL && strcmp(d->backend, "sodium") == 0,
 	    "sodium: curve25519 backend");
-	/* libsodium's AES-GCM needs AES-NI: when the probe withdraws it, the
-	 * lookup must fall through to OpenSSL. */
-	a = xform_find_aead(XFORM_ENCR_AES_GCM_16, 256);
-	is_str(a != NULL ? a->backend : NULL,
-	    has_aead(&be_sodium_backend, XFORM_ENCR_AES_GCM_16, 256) ?
-	    "sodium" : "openssl", "sodium: aes256gcm16 backend");
-	test_fallthrough("sodium");
+	/* libsodium's AES-GCM needs AES-NI and it has no AES-128: what its
+	 * probe withdraws or it lacks comes from the next backend in the
+	 * "auto" order (test_fallthrough checks which). */
+	test_fallthrough("sodium", p_sodium);
 
 	is_int(xform_init("sodium,openssl"), 0, "init sodium,openssl");
 	is_str(chacha_backend(), "sodium",
 	    "sodium,openssl: chacha20poly1305 backend");
-	test_fallthrough("sodium,openssl");
+	test_fallthrough("sodium,openssl", p_sodium_openssl);
 	is_int(xform_init("openssl,sodium"), 0, "init openssl,sodium");
 	is_str(chacha_backend(), "openssl",
 	    "openssl,sodium: chacha20poly1305 backend");
