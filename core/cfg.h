@@ -101,7 +101,7 @@ enum cfg_auth {
 enum cfg_esn {
 	CFG_ESN_NO = 0,		/* 32-bit sequence numbers only */
 	CFG_ESN_YES,		/* extended (64-bit) only, RFC 4303 2.2.1 */
-	CFG_ESN_BOTH,		/* either, ESN preferred */
+	CFG_ESN_BOTH,		/* either, in the client's order */
 };
 
 /* An encryption transform: id is XFORM_ENCR_* (AES-GCM means the 16-byte
