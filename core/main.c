@@ -1,21 +1,33 @@
 /*
- * main.c: ikegated, the IKEv2 gateway daemon: options, configuration,
- * logging and the crypto registry.
+ * main.c: ikegated, the IKEv2 gateway daemon. It owns the event loop and
+ * wires the modules together: configuration and credentials, the UDP
+ * sockets (net), the IKE responder (ike_sa), the control socket (ctl).
  *
  * -t (or -n) checks the configuration and exits, as sshd -t and iked -n
- * do: 0 and "configuration OK" when it loads and its crypto setting can be
- * honoured, 1 otherwise, with every error on stderr.
+ * do: 0 and "configuration OK" when it loads, its crypto setting can be
+ * honoured and the gateway's certificate and key load, 1 otherwise, with
+ * every error on stderr.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/stat.h>
+
+#include "core/buf.h"
 #include "core/cfg.h"
+#include "core/ctl.h"
 #include "core/err.h"
+#include "core/ev.h"
+#include "core/ike_sa.h"
 #include "core/log.h"
+#include "core/net.h"
 #include "core/xform.h"
 
 #define IKEGATED_CONFIG	IKEGATE_SYSCONFDIR "/ikegate/ikegate.ini"
@@ -63,14 +75,235 @@ set_levels(const struct cfg_gateway *gw, int verbose)
 	}
 }
 
+/* The daemon's state: one per process, owned by main. */
+struct daemon {
+	struct ev		 ev;
+	struct cfg		*cfg;
+	struct ike_creds	 creds;
+	struct ike_ctx		*ike;
+	struct net		*net;
+	struct ctl		*ctl;
+	int			 stopping;
+};
+
+static int
+read_file(const char *path, struct buf **out)
+{
+	uint8_t chunk[4096];
+	struct buf *b;
+	size_t n;
+	FILE *f;
+	int r = 0;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return -E_SYS;
+	if ((b = buf_new(1u << 20)) == NULL) {
+		fclose(f);
+		return -E_NOMEM;
+	}
+	while (r == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		r = buf_add(b, chunk, n);
+	if (r == 0 && ferror(f))
+		r = -E_SYS;
+	fclose(f);
+	if (r != 0)
+		buf_free(b);
+	else
+		*out = b;
+	return r;
+}
+
+/* Loads the gateway's certificate and private key, when configured,
+ * printing errors to errfp. Returns 0 or a negative code. */
+static int
+load_creds(const struct cfg_gateway *gw, struct ike_creds *cr, FILE *errfp)
+{
+	const struct xform_x509 *x509 = xform_find_x509();
+	struct buf *b = NULL;
+	int r;
+
+	memset(cr, 0, sizeof(*cr));
+	if (gw->certificate == NULL && gw->private_key == NULL)
+		return 0;
+	if (x509 == NULL) {
+		fprintf(errfp, "no crypto backend handles certificates\n");
+		return -E_NOTSUP;
+	}
+	if (gw->certificate != NULL) {
+		if ((r = read_file(gw->certificate, &b)) != 0) {
+			fprintf(errfp, "certificate %s: %s\n", gw->certificate,
+			    r == -E_SYS ? strerror(errno) : err_str(r));
+			return r;
+		}
+		r = x509->load(buf_span(b), &cr->cert);
+		buf_free(b);
+		if (r != 0) {
+			fprintf(errfp, "certificate %s: %s\n", gw->certificate,
+			    err_str(r));
+			return r;
+		}
+	}
+	if (gw->private_key != NULL) {
+		if ((r = read_file(gw->private_key, &b)) != 0) {
+			fprintf(errfp, "private key %s: %s\n", gw->private_key,
+			    r == -E_SYS ? strerror(errno) : err_str(r));
+			return r;
+		}
+		r = x509->sig->load_private(buf_span(b), &cr->key);
+		buf_free(b);
+		if (r != 0) {
+			fprintf(errfp, "private key %s: %s (PEM or DER, not "
+			    "encrypted)\n", gw->private_key, err_str(r));
+			return r;
+		}
+	}
+	return 0;
+}
+
+static void
+free_creds(struct ike_creds *cr)
+{
+	const struct xform_x509 *x509 = xform_find_x509();
+
+	if (x509 == NULL)
+		return;
+	if (cr->cert != NULL)
+		x509->free(cr->cert);
+	if (cr->key != NULL)
+		x509->sig->key_free(cr->key);
+	memset(cr, 0, sizeof(*cr));
+}
+
+static void
+on_ike(void *arg, struct span dgram, const struct net_path *p)
+{
+	struct daemon *d = arg;
+
+	ike_ctx_input(d->ike, dgram, p, ev_now(&d->ev));
+}
+
+static void
+ike_send(void *arg, const struct net_path *p, struct span dgram)
+{
+	struct daemon *d = arg;
+	static struct log_ratelimit rl;
+
+	if (net_send(d->net, p, 1, dgram) != 0 && log_ratelimit_ok(&rl, 5))
+		log_warn(SUB_NET, "sending an IKE message");
+}
+
+static int
+ctl_show_sa(void *arg, int argc, char **argv, struct buf *out)
+{
+	struct daemon *d = arg;
+	int json = argc > 0 && strcmp(argv[0], "--json") == 0;
+
+	if (argc > (json ? 1 : 0))
+		return buf_add_span(out, span_str("usage: show sa [--json]\n")) ?
+		    -E_NOMEM : -E_INVAL;
+	ike_ctx_set_now(d->ike, ev_now(&d->ev));
+	return ike_ctx_show_sa(d->ike, out, json);
+}
+
+static void
+on_shutdown(void *arg)
+{
+	struct daemon *d = arg;
+
+	if (d->stopping)
+		return;
+	d->stopping = 1;
+	net_close(d->net, NULL, NULL);
+	d->net = NULL;
+	ctl_close(d->ctl);
+	d->ctl = NULL;
+	ev_stop(&d->ev);
+}
+
+static void
+on_reload(void *arg)
+{
+	log_warnx(SUB_MAIN, "reload is not supported yet; restart ikegated "
+	    "to apply a new configuration");
+}
+
+static int
+to_sockaddr(const struct cfg_addr *a, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		memcpy(&s6->sin6_addr, a->a, 16);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, a->a, 4);
+	}
+	return 0;
+}
+
+static int
+serve(struct daemon *d, int foreground)
+{
+	const struct cfg_gateway *gw = cfg_gateway(d->cfg);
+	struct ev_ops eops = { on_reload, on_shutdown, d };
+	struct net_ops nops = { on_ike, NULL, d };
+	struct ike_io io = { ike_send, NULL, NULL, d };
+	struct net_config nc;
+	int r;
+
+	if ((r = ev_init(&d->ev, &eops)) != 0) {
+		log_err(SUB_MAIN, "event loop");
+		return r;
+	}
+	if ((r = ike_ctx_new(d->cfg, &d->creds, &d->ev.timers, &io,
+	    &d->ike)) != 0) {
+		log_err_e(SUB_IKE, r, "cannot set up the IKE responder");
+		goto out;
+	}
+	memset(&nc, 0, sizeof(nc));
+	to_sockaddr(&gw->address, &nc.addr);
+	nc.port = gw->port;
+	nc.nat_port = gw->nat_port;
+	if ((r = net_start(&d->ev.loop, &nc, &nops, &d->net)) != 0) {
+		log_err(SUB_NET, "cannot listen on ports %u and %u", gw->port,
+		    gw->nat_port);
+		goto out;
+	}
+	if ((r = ctl_start(&d->ev.loop, gw->control_socket, (gid_t)-1,
+	    &d->ctl)) != 0) {
+		log_err(SUB_CTL, "control socket %s", gw->control_socket);
+		goto out;
+	}
+	if ((r = ctl_register(d->ctl, "show sa", ctl_show_sa, d)) != 0)
+		goto out;
+	log_info(SUB_MAIN, "ikegated %s started", IKEGATE_VERSION);
+	(void)foreground;
+	ev_run(&d->ev);
+	log_info(SUB_MAIN, "ikegated stopped");
+	r = 0;
+out:
+	net_close(d->net, NULL, NULL);
+	ctl_close(d->ctl);
+	if (ev_cleanup(&d->ev) != 0)
+		log_warnx(SUB_MAIN, "a libuv handle was left open");
+	/* After the loop is gone: the SAs' timers live in its heap. */
+	ike_ctx_free(d->ike);
+	return r;
+}
+
 int
 main(int argc, char *argv[])
 {
 	const char *path = IKEGATED_CONFIG;
 	const struct cfg_gateway *gw;
-	struct cfg *cfg = NULL;
+	struct daemon d;
 	int ch, foreground = 0, check = 0, verbose = 0, r;
 
+	memset(&d, 0, sizeof(d));
 	while ((ch = getopt(argc, argv, "c:dhntv")) != -1) {
 		switch (ch) {
 		case 'c':
@@ -97,23 +330,27 @@ main(int argc, char *argv[])
 
 	/* Until the configuration is known, everything goes to stderr. */
 	log_init(1, LOGL_WARN, "ikegated");
-	if ((cfg = load(path)) == NULL)
+	if ((d.cfg = load(path)) == NULL)
 		return 1;
-	gw = cfg_gateway(cfg);
+	gw = cfg_gateway(d.cfg);
 
 	if (check) {
 		/* The backends named in crypto must exist and pass their
-		 * self-tests on this machine. */
+		 * self-tests on this machine, and the credentials load. */
 		set_levels(gw, verbose);
 		if ((r = xform_init(gw->crypto)) != 0) {
 			fprintf(stderr, "%s: crypto = \"%s\": %s\n", path,
 			    gw->crypto, r == -E_NOENT ?
 			    "backend not compiled in" : err_str(r));
-			cfg_free(cfg);
+			cfg_free(d.cfg);
 			return 1;
 		}
+		r = load_creds(gw, &d.creds, stderr);
+		free_creds(&d.creds);
 		xform_cleanup();
-		cfg_free(cfg);
+		cfg_free(d.cfg);
+		if (r != 0)
+			return 1;
 		fprintf(stderr, "configuration OK\n");
 		return 0;
 	}
@@ -124,16 +361,12 @@ main(int argc, char *argv[])
 		log_err_e(SUB_CRYPTO, r, "crypto = \"%s\"", gw->crypto);
 		goto out;
 	}
-	/* The configuration and crypto are ready, but the IKE engine that
-	 * would use them is not in this build: say so rather than appear to
-	 * run. */
-	log_errx(SUB_MAIN, "ikegated %s cannot serve yet: the IKE engine is "
-	    "not part of this build; exiting", IKEGATE_VERSION);
-	if (!foreground)
-		fprintf(stderr, "ikegated: cannot serve yet: the IKE engine "
-		    "is not part of this build\n");
- out:
+	if ((r = load_creds(gw, &d.creds, stderr)) != 0)
+		goto out;
+	r = serve(&d, foreground);
+out:
+	free_creds(&d.creds);
 	xform_cleanup();
-	cfg_free(cfg);
-	return 1;
+	cfg_free(d.cfg);
+	return r == 0 ? 0 : 1;
 }

@@ -5,8 +5,13 @@
 test_description='ikegated -t checks a configuration'
 . "$SRCDIR/t/lib.sh"
 
-EXAMPLE=$SRCDIR/etc/ikegate.ini
 [ -x "$TOP/ikegated" ] || skip_all "ikegated not built"
+command -v openssl >/dev/null || skip_all "openssl not installed"
+# A copy of the example next to a throwaway PKI: -t loads the gateway's
+# certificate and key, which the repository does not ship.
+EXAMPLE=$TRASH/ikegate.ini
+cp "$SRCDIR/etc/ikegate.ini" "$EXAMPLE"
+"$SRCDIR/tools/example-pki" "$TRASH" >/dev/null
 
 # lineof PATTERN FILE: the number of the first line matching PATTERN.
 lineof() { grep -n -- "$1" "$2" | head -n 1 | cut -d: -f1; }
@@ -16,6 +21,12 @@ test_expect_success 'the example configuration is OK' '
 	cat err &&
 	grep -qx "configuration OK" err &&
 	! grep -q "ikegate.ini:" err
+'
+
+test_expect_success 'a missing certificate is reported' '
+	mkdir nocert && cp "$EXAMPLE" nocert/ &&
+	! "$TOP/ikegated" -t -c nocert/ikegate.ini 2>err &&
+	grep "ikegate-cert.pem" err
 '
 
 test_expect_success '-n is an alias of -t' '

@@ -349,7 +349,7 @@ proc_stop() {
 		}
 	fi
 	# Reap it if it is our child; harmless otherwise.
-	wait "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null || :
 	rm -f "$1"
 	return 0
 }

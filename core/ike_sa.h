@@ -1,0 +1,93 @@
+/*
+ * ike_sa.h: the IKEv2 responder (RFC 7296): IKE SAs, their exchanges and
+ * their CHILD SAs.
+ *
+ * struct ike_ctx owns every IKE SA of the gateway, indexed by both SPIs in
+ * hash tables. It takes received datagrams with their addresses and the
+ * current monotonic time, and answers through struct ike_io: it never sees
+ * libuv or a socket, so tests drive it with a fake network and clock.
+ *
+ * Exchanges handled as responder: IKE_SA_INIT, IKE_AUTH (PSK, certificate,
+ * or EAP-MSCHAPv2 over several round trips), INFORMATIONAL (liveness
+ * checks, DELETE of the IKE SA or of CHILD SAs). Message IDs use a window
+ * of one; the last response is cached and sent again, byte for byte, when
+ * its request is retransmitted. A half-open SA that does not authenticate
+ * within the configured time is deleted.
+ */
+#ifndef CORE_IKE_SA_H
+#define CORE_IKE_SA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/cfg.h"
+#include "core/net.h"
+#include "core/span.h"
+#include "core/timer.h"
+
+struct ike_ctx;
+struct ike_sa;
+struct child_sa;
+
+/* How the responder talks to the rest of the daemon. */
+struct ike_io {
+	/* Sends an IKE message along p (NAT-T marker added by the net
+	 * layer). */
+	void	(*send)(void *arg, const struct net_path *p, struct span dgram);
+	/* A CHILD SA is established / removed: install it into or remove it
+	 * from the data plane. Optional. */
+	void	(*child_up)(void *arg, const struct child_sa *c);
+	void	(*child_down)(void *arg, const struct child_sa *c);
+	void	*arg;
+};
+
+/* The gateway's own credentials, loaded by the daemon (owned by it). */
+struct ike_creds {
+	void		*key;		/* xform_sig private key, or NULL */
+	void		*cert;		/* xform_x509 certificate, or NULL */
+};
+
+struct ike_stats {
+	uint64_t	rx, rx_invalid, rx_retransmit, rx_unknown_spi;
+	uint64_t	tx;
+	uint64_t	init_ok, init_invalid_ke, init_no_proposal;
+	uint64_t	auth_ok, auth_failed;
+	uint64_t	half_open_expired;
+	uint64_t	deleted_by_peer;
+	size_t		ike_sas, half_open, child_sas;
+};
+
+/*
+ * Creates the responder for cfg (borrowed; must outlive the ctx, or be
+ * swapped with ike_ctx_set_config), creds (borrowed), timer heap th
+ * (borrowed), and io (copied). Address pools are created from cfg.
+ * Returns 0 or -E_NOMEM / -E_CONFIG (a pool that cannot be built).
+ */
+int	ike_ctx_new(const struct cfg *cfg, const struct ike_creds *creds,
+	    struct timer_heap *th, const struct ike_io *io,
+	    struct ike_ctx **out) __attribute__((warn_unused_result));
+
+/* Deletes every SA (without notifying peers) and frees ctx; NULL is a
+ * no-op. */
+void	ike_ctx_free(struct ike_ctx *ctx);
+
+/* Handles one received IKE message (without the NAT-T marker) that
+ * arrived along p at monotonic time now_ms. Bad input is counted and
+ * logged (rate-limited), never fatal. */
+void	ike_ctx_input(struct ike_ctx *ctx, struct span dgram,
+	    const struct net_path *p, uint64_t now_ms);
+
+/* Updates the responder's idea of now (for timers armed by ctl
+ * commands). */
+void	ike_ctx_set_now(struct ike_ctx *ctx, uint64_t now_ms);
+
+/* Appends the `ikectl show sa` listing (text, or JSON when json) to out.
+ * Returns 0 or -E_RANGE (out full). */
+int	ike_ctx_show_sa(struct ike_ctx *ctx, struct buf *out, int json)
+	    __attribute__((warn_unused_result));
+
+/* Returns a snapshot of the counters. */
+void	ike_ctx_stats(const struct ike_ctx *ctx, struct ike_stats *st);
+
+#endif /* CORE_IKE_SA_H */

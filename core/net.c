@@ -1,0 +1,404 @@
+/* net.c: IKE and NAT-T UDP sockets on raw fds under uv_poll. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "core/err.h"
+#include "core/log.h"
+#include "core/net.h"
+
+/* Largest datagram accepted: IKE messages are bounded by UDP itself. */
+#define NET_RXBUF	65536
+/* Datagrams read per wakeup, so one busy socket cannot starve the loop
+ * (libuv's UDP path uses the same bound). */
+#define NET_BATCH	32
+
+struct net_sock {
+	struct net	*net;
+	uv_poll_t	 poll;
+	int		 fd;
+	int		 natt;
+	uint16_t	 port;
+	int		 open;		/* poll handle initialized */
+};
+
+struct net {
+	struct net_sock	 sock[2];	/* [0] IKE port, [1] NAT-T port */
+	struct net_ops	 ops;
+	int		 family;
+	int		 closing;
+	void		(*close_cb)(void *);
+	void		*close_arg;
+	struct net_stats st;
+	uint8_t		 rxbuf[NET_RXBUF] __attribute__((aligned(64)));
+};
+
+static const uint8_t non_esp_marker[4];
+
+const char *
+net_addr_str(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)sa;
+
+		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
+		snprintf(buf, len, "%s[%u]", a, ntohs(s4->sin_port));
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)sa;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
+		snprintf(buf, len, "%s[%u]", a, ntohs(s6->sin6_port));
+	} else
+		snprintf(buf, len, "(af %d)", sa->sa_family);
+	return buf;
+}
+
+static void
+set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+static socklen_t
+sa_len(int family)
+{
+	return family == AF_INET ? sizeof(struct sockaddr_in) :
+	    sizeof(struct sockaddr_in6);
+}
+
+/* Fills p->local from the packet-info control message, keeping the port
+ * of the socket the datagram arrived on. */
+static void
+local_from_cmsg(struct msghdr *mh, struct net_sock *s, struct net_path *p)
+{
+	struct cmsghdr *c;
+
+	memset(&p->local, 0, sizeof(p->local));
+	p->local.ss_family = (sa_family_t)s->net->family;
+	for (c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+			struct sockaddr_in *l = (struct sockaddr_in *)&p->local;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			l->sin_addr = pi.ipi_addr;
+		} else if (c->cmsg_level == IPPROTO_IPV6 &&
+		    c->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+			struct sockaddr_in6 *l = (struct sockaddr_in6 *)&p->local;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			l->sin6_addr = pi.ipi6_addr;
+		}
+	}
+	set_port(&p->local, s->port);
+}
+
+static void
+dispatch(struct net *n, struct net_sock *s, uint8_t *pkt, size_t len,
+    const struct net_path *p)
+{
+	if (!s->natt) {
+		n->st.rx_ike++;
+		n->ops.ike(n->ops.arg, span_make(pkt, len), p);
+		return;
+	}
+	/* RFC 3948 2.2/2.3: keepalive, non-ESP marker, or ESP. */
+	if (len == 1 && pkt[0] == 0xff) {
+		n->st.rx_keepalive++;
+		return;
+	}
+	if (len < 4) {
+		n->st.drop_short++;
+		return;
+	}
+	if (memcmp(pkt, non_esp_marker, 4) == 0) {
+		n->st.rx_ike++;
+		n->ops.ike(n->ops.arg, span_make(pkt + 4, len - 4), p);
+		return;
+	}
+	n->st.rx_esp++;
+	if (n->ops.esp != NULL)
+		n->ops.esp(n->ops.arg, pkt, len, p);
+	else
+		n->st.drop_no_esp++;
+}
+
+static void
+on_readable(uv_poll_t *h, int status, int events)
+{
+	struct net_sock *s = h->data;
+	struct net *n = s->net;
+	union {
+		struct cmsghdr	align;
+		uint8_t		b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} cbuf;
+	struct net_path p;
+	struct msghdr mh;
+	struct iovec iov;
+	ssize_t got;
+	int i;
+
+	if (status < 0 || !(events & UV_READABLE))
+		return;
+	for (i = 0; i < NET_BATCH && !n->closing; i++) {
+		memset(&p, 0, sizeof(p));
+		iov.iov_base = n->rxbuf;
+		iov.iov_len = sizeof(n->rxbuf);
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_name = &p.remote;
+		mh.msg_namelen = sizeof(p.remote);
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = cbuf.b;
+		mh.msg_controllen = sizeof(cbuf.b);
+		got = recvmsg(s->fd, &mh, MSG_DONTWAIT);
+		if (got < 0) {
+			/* libuv documents spurious wakeups: EAGAIN is normal. */
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR)
+				log_warn(SUB_NET, "recvmsg on port %u", s->port);
+			return;
+		}
+		if (mh.msg_flags & MSG_TRUNC) {
+			n->st.drop_truncated++;
+			continue;
+		}
+		local_from_cmsg(&mh, s, &p);
+		p.natt = s->natt;
+		dispatch(n, s, n->rxbuf, (size_t)got, &p);
+	}
+}
+
+static int
+open_sock(struct net *n, struct net_sock *s, const struct sockaddr_storage *addr,
+    uint16_t port, int natt)
+{
+	struct sockaddr_storage a = *addr;
+	socklen_t alen = sizeof(a);
+	int one = 1, bufsz = 4 << 20;
+	int fd;
+
+	s->net = n;
+	s->natt = natt;
+	s->fd = -1;
+	fd = socket(a.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -E_SYS;
+	/* Large buffers absorb bursts of handshakes and, later, ESP. Failure
+	 * only costs drops under load, so it is not fatal. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz));
+	if (a.ss_family == AF_INET) {
+		if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one,
+		    sizeof(one)) != 0)
+			goto fail;
+	} else {
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
+		    sizeof(one)) != 0 ||
+		    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+		    sizeof(one)) != 0)
+			goto fail;
+	}
+	set_port(&a, port);
+	if (bind(fd, (struct sockaddr *)&a, sa_len(a.ss_family)) != 0)
+		goto fail;
+	if (getsockname(fd, (struct sockaddr *)&a, &alen) != 0)
+		goto fail;
+	s->port = ntohs(a.ss_family == AF_INET ?
+	    ((struct sockaddr_in *)&a)->sin_port :
+	    ((struct sockaddr_in6 *)&a)->sin6_port);
+	s->fd = fd;
+	return 0;
+fail:
+	{
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+	}
+	return -E_SYS;
+}
+
+int
+net_start(uv_loop_t *loop, const struct net_config *cfg,
+    const struct net_ops *ops, struct net **out)
+{
+	char as[NET_ADDRSTRLEN];
+	struct net *n;
+	int i, r, saved;
+
+	if ((n = calloc(1, sizeof(*n))) == NULL)
+		return -E_NOMEM;
+	n->ops = *ops;
+	n->family = cfg->addr.ss_family;
+	n->sock[0].fd = n->sock[1].fd = -1;
+	if ((r = open_sock(n, &n->sock[0], &cfg->addr, cfg->port, 0)) != 0 ||
+	    (r = open_sock(n, &n->sock[1], &cfg->addr, cfg->nat_port, 1)) != 0)
+		goto fail;
+	for (i = 0; i < 2; i++) {
+		if (uv_poll_init(loop, &n->sock[i].poll, n->sock[i].fd) != 0) {
+			errno = EINVAL;
+			r = -E_SYS;
+			goto fail;
+		}
+		n->sock[i].open = 1;
+		n->sock[i].poll.data = &n->sock[i];
+		uv_poll_start(&n->sock[i].poll, UV_READABLE, on_readable);
+	}
+	{
+		struct sockaddr_storage a = cfg->addr;
+
+		set_port(&a, n->sock[0].port);
+		log_info(SUB_NET, "listening on %s, NAT-T port %u",
+		    net_addr_str((const struct sockaddr *)&a, as, sizeof(as)),
+		    n->sock[1].port);
+	}
+	*out = n;
+	return 0;
+fail:
+	saved = errno;
+	if (n->sock[0].open || n->sock[1].open) {
+		/* Handles were initialized: they must go through uv_close. */
+		net_close(n, NULL, NULL);
+	} else {
+		for (i = 0; i < 2; i++)
+			if (n->sock[i].fd >= 0)
+				close(n->sock[i].fd);
+		free(n);
+	}
+	errno = saved;
+	return r;
+}
+
+int
+net_send(struct net *n, const struct net_path *p, int ike, struct span dgram)
+{
+	union {
+		struct cmsghdr	align;
+		uint8_t		b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} cbuf;
+	struct net_sock *s = &n->sock[p->natt ? 1 : 0];
+	struct iovec iov[2];
+	struct msghdr mh;
+	struct cmsghdr *c;
+	int k = 0;
+
+	if (p->natt && ike) {
+		iov[k].iov_base = (void *)non_esp_marker;
+		iov[k++].iov_len = sizeof(non_esp_marker);
+	}
+	iov[k].iov_base = (void *)dgram.p;
+	iov[k++].iov_len = dgram.len;
+	memset(&mh, 0, sizeof(mh));
+	memset(&cbuf, 0, sizeof(cbuf));
+	mh.msg_name = (void *)&p->remote;
+	mh.msg_namelen = sa_len(p->remote.ss_family);
+	mh.msg_iov = iov;
+	mh.msg_iovlen = (size_t)k;
+	/* Answer from the address the peer used (wildcard binds). */
+	if (p->local.ss_family == AF_INET && n->family == AF_INET) {
+		struct in_pktinfo pi;
+
+		memset(&pi, 0, sizeof(pi));
+		pi.ipi_spec_dst = ((const struct sockaddr_in *)&p->local)->sin_addr;
+		mh.msg_control = cbuf.b;
+		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	} else if (p->local.ss_family == AF_INET6 && n->family == AF_INET6) {
+		struct in6_pktinfo pi;
+
+		memset(&pi, 0, sizeof(pi));
+		pi.ipi6_addr = ((const struct sockaddr_in6 *)&p->local)->sin6_addr;
+		mh.msg_control = cbuf.b;
+		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	}
+	if (sendmsg(s->fd, &mh, MSG_DONTWAIT) < 0) {
+		n->st.tx_err++;
+		return -E_SYS;
+	}
+	n->st.tx++;
+	return 0;
+}
+
+void
+net_ports(const struct net *n, uint16_t *port, uint16_t *nat_port)
+{
+	*port = n->sock[0].port;
+	*nat_port = n->sock[1].port;
+}
+
+void
+net_get_stats(const struct net *n, struct net_stats *st)
+{
+	*st = n->st;
+}
+
+static void
+on_closed(uv_handle_t *h)
+{
+	struct net_sock *s = h->data;
+	struct net *n = s->net;
+	void (*cb)(void *) = n->close_cb;
+	void *arg = n->close_arg;
+	int i;
+
+	s->open = 0;
+	if (n->sock[0].open || n->sock[1].open)
+		return;
+	for (i = 0; i < 2; i++)
+		if (n->sock[i].fd >= 0)
+			close(n->sock[i].fd);
+	free(n);
+	if (cb != NULL)
+		cb(arg);
+}
+
+void
+net_close(struct net *n, void (*cb)(void *), void *arg)
+{
+	int i, any = 0;
+
+	if (n == NULL || n->closing)
+		return;
+	n->closing = 1;
+	n->close_cb = cb;
+	n->close_arg = arg;
+	for (i = 0; i < 2; i++)
+		if (n->sock[i].open) {
+			any = 1;
+			uv_poll_stop(&n->sock[i].poll);
+			uv_close((uv_handle_t *)&n->sock[i].poll, on_closed);
+		}
+	if (!any) {
+		for (i = 0; i < 2; i++)
+			if (n->sock[i].fd >= 0)
+				close(n->sock[i].fd);
+		free(n);
+		if (cb != NULL)
+			cb(arg);
+	}
+}
