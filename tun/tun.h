@@ -1,0 +1,193 @@
+/*
+ * tun.h: layer-3 TUN devices behind one OS-independent interface.
+ *
+ * One implementation per platform (tun/tun_linux.c; a BSD/macOS utun file
+ * later), picked by configure. This layer sees nothing of core/ and never
+ * logs: it returns codes and the caller, which knows the context, logs.
+ *
+ * Error convention: functions return 0 (or a count) on success and a
+ * negative -TUN_E_* code on failure. After -TUN_E_SYS and -TUN_E_NODRV,
+ * errno holds the system error and survives until the caller logs it.
+ * tun_strerror() names every code.
+ *
+ * Packets carry no link or protocol-information header: a read returns
+ * one bare IPv4 or IPv6 packet, a write takes one, and the IP version
+ * nibble tells them apart (Linux IFF_NO_PI; utun's 4-byte family header
+ * will be added and stripped inside tun_bsd.c).
+ *
+ * Device configuration (tun_link_*, tun_addr_*, tun_route_*) takes an
+ * interface name rather than a handle, so it can later move behind the
+ * privileged process (core/priv) while the handle stays in the engine. It
+ * needs CAP_NET_ADMIN (root on BSD); without it every such call returns
+ * -TUN_E_PERM, so a daemon attached to a device configured beforehand can
+ * say so and go on. Order: link up, then addresses, then routes (a route
+ * needs its device up).
+ */
+#ifndef TUN_TUN_H
+#define TUN_TUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Room for an interface name with its NUL (IFNAMSIZ on Linux and BSD). */
+#define TUN_NAME_MAX	16
+
+enum tun_err {
+	TUN_E_SYS = 1,	/* system error: see errno */
+	TUN_E_NOMEM,	/* out of memory */
+	TUN_E_INVAL,	/* invalid argument: flags, family, prefix, MTU */
+	TUN_E_NAME,	/* invalid interface name */
+	TUN_E_NODRV,	/* cannot open the TUN driver: see errno */
+	TUN_E_PERM,	/* not permitted: needs CAP_NET_ADMIN */
+	TUN_E_NODEV,	/* no interface by that name */
+	TUN_E_NOTTUN,	/* the interface exists but is not a TUN device */
+	TUN_E_OWNER,	/* the TUN device belongs to another user or group */
+	TUN_E_BUSY,	/* the TUN device is in use by another process */
+	TUN_E_EXIST,	/* the interface already exists */
+	TUN_E_NOENT,	/* no such address or route */
+	TUN_E_NOTSUP,	/* not supported by this OS or device */
+	TUN_E_PROTO	/* malformed or unexpected answer from the kernel */
+};
+
+#define TUN_WUR	__attribute__((warn_unused_result))
+
+/*
+ * tun_open() flags. Neither CREATE nor ATTACH: attach to the device if it
+ * exists, else create it. Bits 0x0100 and up are reserved for extensions
+ * that change the packet format or the number of fds (virtio-net header
+ * offloads, multi-queue); until they exist, unknown bits are refused.
+ */
+#define TUN_OPEN_CREATE	0x0001	/* create; -TUN_E_EXIST if it exists */
+#define TUN_OPEN_ATTACH	0x0002	/* attach to an existing persistent
+				 * device only; -TUN_E_NODEV if absent */
+
+struct tun;
+
+/* One packet slot of a batch. buf is borrowed; the packet lives at
+ * buf + off (off is the batch's headroom, the same for every slot). */
+struct tun_pkt {
+	uint8_t	*buf;
+	size_t	 cap;		/* bytes available at buf */
+	size_t	 len;		/* packet length at buf + off */
+};
+
+/* Packets this layer dropped on its own (counters since tun_open). */
+struct tun_stats {
+	uint64_t rx_truncated;	/* read larger than its slot: dropped */
+	uint64_t tx_invalid;	/* write refused by the kernel: dropped */
+};
+
+/* A network or an interface address: family is AF_INET or AF_INET6; a
+ * holds the address in network byte order (a[0..3] for IPv4); len is the
+ * prefix length, 0..32 or 0..128. Same layout as core's struct cfg_prefix
+ * flattened. */
+struct tun_prefix {
+	int		 family;
+	uint8_t		 a[16];
+	unsigned int	 len;
+};
+
+/*
+ * Opens a TUN device. name (borrowed) is the interface name; NULL lets the
+ * kernel pick one, and a name with "%d" is a template (create only). flags
+ * is 0 or one TUN_OPEN_* value. Attaching to a persistent device needs no
+ * privilege when it was made for this user ("ip tuntap add dev ikeg0 mode
+ * tun user ikegate"); creating one needs CAP_NET_ADMIN. The fd is
+ * close-on-exec and blocking; see tun_set_nonblock().
+ * Returns 0 and a handle owned by the caller in *out, or -TUN_E_NAME,
+ * -TUN_E_INVAL, -TUN_E_NODRV, -TUN_E_PERM (may not create), -TUN_E_NODEV
+ * (ATTACH: no such device, or not a persistent one), -TUN_E_NOTTUN,
+ * -TUN_E_OWNER, -TUN_E_BUSY, -TUN_E_EXIST (CREATE), -TUN_E_NOTSUP (a
+ * multi-queue device), -TUN_E_NOMEM, -TUN_E_SYS. Does not log.
+ */
+int		 tun_open(const char *name, unsigned int flags,
+		    struct tun **out) TUN_WUR;
+
+/* Closes t; a device that tun_open() created and that was not made
+ * persistent since disappears. NULL is a no-op. */
+void		 tun_close(struct tun *t);
+
+/* Returns the file descriptor, for a poll watcher; t keeps owning it. */
+int		 tun_fd(const struct tun *t);
+
+/* Returns the interface name (owned by t, valid until tun_close). */
+const char	*tun_name(const struct tun *t);
+
+/* Returns 1 when tun_open() created the device, 0 when it attached. */
+int		 tun_created(const struct tun *t);
+
+/* Stores the current MTU of t's interface in *mtu. Needs no privilege.
+ * Returns 0, -TUN_E_NODEV or -TUN_E_SYS. */
+int		 tun_mtu(const struct tun *t, unsigned int *mtu) TUN_WUR;
+
+/* Switches the fd to non-blocking (on != 0) or blocking mode. Returns 0
+ * or -TUN_E_SYS. */
+int		 tun_set_nonblock(struct tun *t, int on) TUN_WUR;
+
+/* Copies the drop counters into *st. */
+void		 tun_get_stats(const struct tun *t, struct tun_stats *st);
+
+/*
+ * Reads up to n packets into pkts[0..n) (borrowed), each at buf + off with
+ * up to cap - off bytes, and sets each filled slot's len. Stops early when
+ * no packet is waiting (EAGAIN is normal, not an error). A packet larger
+ * than its slot is dropped and counted (rx_truncated) and its slot reused.
+ * In blocking mode it makes one read, waiting for a packet; batches need
+ * tun_set_nonblock(). Makes at most n reads (plus retries after EINTR).
+ * Returns the number of slots filled (0 when nothing was waiting), or
+ * -TUN_E_INVAL (a slot with cap <= off) or -TUN_E_SYS when the first read
+ * fails; a failure after some packets returns those and repeats next call.
+ */
+int		 tun_read_batch(struct tun *t, struct tun_pkt *pkts, size_t n,
+		    size_t off) TUN_WUR;
+
+/*
+ * Writes the n packets at pkts[i].buf + off, pkts[i].len bytes each (all
+ * borrowed), in order. A packet the kernel refuses as malformed is dropped
+ * and counted (tx_invalid). Stops early when the device queue is full.
+ * Returns the number of packets consumed (written or dropped), so the
+ * caller resumes at that index; or -TUN_E_INVAL (a slot with off + len >
+ * cap) or -TUN_E_SYS when the first packet fails otherwise (EIO: the link
+ * is down).
+ */
+int		 tun_write_batch(struct tun *t, const struct tun_pkt *pkts,
+		    size_t n, size_t off) TUN_WUR;
+
+/* Returns a short message for code (sign ignored); for TUN_E_SYS and
+ * TUN_E_NODRV the caller appends strerror(errno). Never NULL. */
+const char	*tun_strerror(int code);
+
+/*
+ * Configuration by interface name (borrowed). Each returns 0, -TUN_E_PERM
+ * without CAP_NET_ADMIN, -TUN_E_NAME, -TUN_E_NODEV, -TUN_E_INVAL (argument
+ * or kernel refused it), -TUN_E_PROTO, -TUN_E_NOMEM or -TUN_E_SYS. Does
+ * not log.
+ */
+
+/* Sets the interface administratively up. */
+int		 tun_link_up(const char *ifname) TUN_WUR;
+
+/* Sets the interface MTU, 68..65535 (IPv6 needs at least 1280). */
+int		 tun_link_mtu(const char *ifname, unsigned int mtu) TUN_WUR;
+
+/* Adds address p->a with prefix length p->len to the interface; the kernel
+ * adds the route to the prefix. Adding an address that is already there
+ * succeeds (so a restart over a persistent device is harmless). Linux
+ * starts delivering to a new IPv6 address a moment after the call. */
+int		 tun_addr_add(const char *ifname, const struct tun_prefix *p)
+		    TUN_WUR;
+
+/* Removes the address; -TUN_E_NOENT when it is not on the interface. */
+int		 tun_addr_del(const char *ifname, const struct tun_prefix *p)
+		    TUN_WUR;
+
+/* Routes network p (host bits ignored; len 0 is the default route) to the
+ * interface in the main table, replacing a route to the same network. */
+int		 tun_route_add(const char *ifname, const struct tun_prefix *p)
+		    TUN_WUR;
+
+/* Removes a route that tun_route_add() made; -TUN_E_NOENT when absent. */
+int		 tun_route_del(const char *ifname, const struct tun_prefix *p)
+		    TUN_WUR;
+
+#endif /* TUN_TUN_H */
