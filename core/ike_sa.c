@@ -12,6 +12,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,10 @@ struct ike_sa {
 	uint64_t		 spi_i, spi_r;
 	enum ike_state		 state;
 	struct net_path		 path;
+	/* Where IKE_SA_INIT came from: the key of the by_i table, which
+	 * finds retransmitted IKE_SA_INIT requests (2.1). It never changes,
+	 * while path follows the peer (port 4500, NAT rebinding). */
+	struct net_path		 init_path;
 	int			 nat_peer;	/* the peer is behind a NAT */
 	int			 nat_local;	/* we are behind a NAT */
 	uint64_t		 created, established;
@@ -191,7 +196,7 @@ find_by_i(struct ike_ctx *ctx, uint64_t spi_i, const struct net_path *p)
 
 	for (sa = ctx->by_i[bucket(ctx, spi_i, path_salt(p))]; sa;
 	    sa = sa->next_i)
-		if (sa->spi_i == spi_i && same_remote(&sa->path, p))
+		if (sa->spi_i == spi_i && same_remote(&sa->init_path, p))
 			return sa;
 	return NULL;
 }
@@ -200,19 +205,27 @@ static void
 unlink_sa(struct ike_ctx *ctx, struct ike_sa *sa)
 {
 	struct ike_sa **pp;
+	int found = 0;
 
 	for (pp = &ctx->by_r[bucket(ctx, sa->spi_r, 0)]; *pp;
 	    pp = &(*pp)->next_r)
 		if (*pp == sa) {
 			*pp = sa->next_r;
+			found++;
 			break;
 		}
-	for (pp = &ctx->by_i[bucket(ctx, sa->spi_i, path_salt(&sa->path))];
+	for (pp = &ctx->by_i[bucket(ctx, sa->spi_i,
+	    path_salt(&sa->init_path))];
 	    *pp; pp = &(*pp)->next_i)
 		if (*pp == sa) {
 			*pp = sa->next_i;
+			found++;
 			break;
 		}
+	/* An SA left in a chain would be used after it is freed: its keys
+	 * must not have changed since link_sa. */
+	assert(found == 2);
+	(void)found;
 	if (sa->prev_all)
 		sa->prev_all->next_all = sa->next_all;
 	else
@@ -246,7 +259,8 @@ maybe_grow(struct ike_ctx *ctx)
 	ctx->nbuckets = n;
 	for (sa = ctx->all; sa; sa = sa->next_all) {
 		size_t br = bucket(ctx, sa->spi_r, 0);
-		size_t bi = bucket(ctx, sa->spi_i, path_salt(&sa->path));
+		size_t bi = bucket(ctx, sa->spi_i,
+		    path_salt(&sa->init_path));
 
 		sa->next_r = nr[br];
 		nr[br] = sa;
@@ -263,7 +277,7 @@ link_sa(struct ike_ctx *ctx, struct ike_sa *sa)
 	ctx->nsa++;
 	maybe_grow(ctx);
 	br = bucket(ctx, sa->spi_r, 0);
-	bi = bucket(ctx, sa->spi_i, path_salt(&sa->path));
+	bi = bucket(ctx, sa->spi_i, path_salt(&sa->init_path));
 	sa->next_r = ctx->by_r[br];
 	ctx->by_r[br] = sa;
 	sa->next_i = ctx->by_i[bi];
@@ -679,6 +693,7 @@ handle_init(struct ike_ctx *ctx, const struct ike_msg *m, struct span dgram,
 	sa->ctx = ctx;
 	sa->spi_i = m->hdr.spi_i;
 	sa->path = *p;
+	sa->init_path = *p;
 	sa->created = ctx->now;
 	sa->state = IKE_S_HALF_OPEN;
 	sa->prop = choice;
@@ -1449,6 +1464,41 @@ handle_info(struct ike_sa *sa, const struct ike_msg_hdr *req,
 	}
 }
 
+/*
+ * INFORMATIONAL request before the SA is established. A client that gives
+ * up during IKE_AUTH says so with an error notify, AUTHENTICATION_FAILED
+ * in practice (2.21.2; strongSwan sends it when EAP-MSCHAPv2 fails on its
+ * side): answer it and delete the SA now, there is nothing left to resend.
+ * Anything else is out of place and fails the authentication.
+ */
+static void
+handle_info_early(struct ike_sa *sa, const struct ike_msg_hdr *req,
+    const struct ike_msg *m)
+{
+	struct ike_pld_notify n;
+	struct ike_chain c;
+	struct buf *b;
+	char ps[NET_ADDRSTRLEN];
+	size_t i;
+
+	for (i = 0; i < m->npld; i++)
+		if (m->pld[i].type == IKE_PLD_NOTIFY &&
+		    ike_pld_parse_notify(m->pld[i].body, &n) == 0 &&
+		    n.type <= IKE_N_ERROR_MAX)
+			break;
+	if (i == m->npld) {
+		auth_failed(sa, req, "INFORMATIONAL before IKE_AUTH");
+		return;
+	}
+	sa->ctx->st.auth_failed++;
+	log_info(SUB_IKE, "authentication of %s failed: the peer gave up "
+	    "with %s", peer_str(sa, ps, sizeof(ps)),
+	    ike_pld_notify_name(n.type));
+	if (resp_begin(sa, req, &b, &c) == 0)
+		resp_send(sa, b, &c);
+	sa_destroy(sa, NULL);
+}
+
 void
 ike_ctx_input(struct ike_ctx *ctx, struct span dgram,
     const struct net_path *p, uint64_t now_ms)
@@ -1576,7 +1626,7 @@ ike_ctx_input(struct ike_ctx *ctx, struct span dgram,
 		if (sa->state == IKE_S_ESTABLISHED)
 			handle_info(sa, h, &ctx->inner);
 		else
-			auth_failed(sa, h, "INFORMATIONAL before IKE_AUTH");
+			handle_info_early(sa, h, &ctx->inner);
 		break;
 	case IKE_EXCH_CREATE_CHILD_SA:
 		/* Rekeying is not supported yet: refuse cleanly so the
@@ -1903,6 +1953,43 @@ ike_ctx_show_sa(struct ike_ctx *ctx, struct buf *out, int json)
 			r = buf_add(out, "  ", 2);
 			if (r == 0)
 				r = child_sa_format(ch, ctx->now, out);
+		}
+	}
+	if (r == 0 && json)
+		r = buf_add(out, "]\n", 2);
+	return r;
+}
+
+int
+ike_ctx_show_pools(struct ike_ctx *ctx, struct buf *out, int json)
+{
+	const struct ike_pool_ent *pe;
+	const struct pool *pl;
+	size_t i, f, total, used;
+	int r = 0, first = 1;
+
+	if (json && (r = buf_add_u8(out, '[')) != 0)
+		return r;
+	for (i = 0; i < ctx->npools && r == 0; i++) {
+		pe = &ctx->pools[i];
+		for (f = 0; f < 2 && r == 0; f++) {
+			if ((pl = f == 0 ? pe->v4 : pe->v6) == NULL)
+				continue;
+			pool_stats(pl, &total, &used);
+			if (!json) {
+				r = addf(out, "pool %s %s total %zu used %zu\n",
+				    pe->cfg->name, f == 0 ? "ipv4" : "ipv6",
+				    total, used);
+				continue;
+			}
+			r = addf(out, "%s{\"name\":", first ? "" : ",");
+			first = 0;
+			if (r == 0)
+				r = json_str(out, pe->cfg->name);
+			if (r == 0)
+				r = addf(out, ",\"family\":\"%s\","
+				    "\"total\":%zu,\"used\":%zu}",
+				    f == 0 ? "ipv4" : "ipv6", total, used);
 		}
 	}
 	if (r == 0 && json)

@@ -87,6 +87,14 @@ void	ike_ctx_set_now(struct ike_ctx *ctx, uint64_t now_ms);
 int	ike_ctx_show_sa(struct ike_ctx *ctx, struct buf *out, int json)
 	    __attribute__((warn_unused_result));
 
+/* Appends the `ikectl show pools` listing to out: per configured pool and
+ * address family, its name, the family ("ipv4" or "ipv6"), how many
+ * addresses it can hand out and how many are leased; one line each, or a
+ * JSON array of objects {name, family, total, used} when json. Returns 0
+ * or -E_RANGE (out full). */
+int	ike_ctx_show_pools(struct ike_ctx *ctx, struct buf *out, int json)
+	    __attribute__((warn_unused_result));
+
 /* Returns a snapshot of the counters. */
 void	ike_ctx_stats(const struct ike_ctx *ctx, struct ike_stats *st);
 

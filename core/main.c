@@ -205,6 +205,18 @@ ctl_show_sa(void *arg, int argc, char **argv, struct buf *out)
 	return ike_ctx_show_sa(d->ike, out, json);
 }
 
+static int
+ctl_show_pools(void *arg, int argc, char **argv, struct buf *out)
+{
+	struct daemon *d = arg;
+	int json = argc > 0 && strcmp(argv[0], "--json") == 0;
+
+	if (argc > (json ? 1 : 0))
+		return buf_add_span(out, span_str("usage: show pools "
+		    "[--json]\n")) ? -E_NOMEM : -E_INVAL;
+	return ike_ctx_show_pools(d->ike, out, json);
+}
+
 static void
 on_shutdown(void *arg)
 {
@@ -278,7 +290,8 @@ serve(struct daemon *d, int foreground)
 		log_err(SUB_CTL, "control socket %s", gw->control_socket);
 		goto out;
 	}
-	if ((r = ctl_register(d->ctl, "show sa", ctl_show_sa, d)) != 0)
+	if ((r = ctl_register(d->ctl, "show sa", ctl_show_sa, d)) != 0 ||
+	    (r = ctl_register(d->ctl, "show pools", ctl_show_pools, d)) != 0)
 		goto out;
 	log_info(SUB_MAIN, "ikegated %s started", IKEGATE_VERSION);
 	(void)foreground;

@@ -19,7 +19,7 @@ test_cleanup_cmds=
 test_atexit() { test_cleanup_cmds="$*
 $test_cleanup_cmds"; }
 trap 'eval "$test_cleanup_cmds"; rm -rf "$TRASH"' EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' HUP INT PIPE TERM
 
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 

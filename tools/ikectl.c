@@ -26,6 +26,7 @@ usage(void)
 	    "usage: ikectl [-s socket] command [argument ...]\n"
 	    "commands:\n"
 	    "  show sa [--json]        IKE and CHILD SAs\n"
+	    "  show pools [--json]     address pools: size and leases\n"
 	    "  hash-password           print the nt_hash of a password read"
 	    " from stdin\n");
 	exit(2);

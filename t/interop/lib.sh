@@ -581,6 +581,16 @@ swan_sa_field() {
 	    tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1 | tr -d '[]'
 }
 
+# swan_child_field DIR KEY [IKE]: the value of KEY in the first CHILD_SA
+# of the first IKE_SA (named IKE, if given), e.g. spi-in, spi-out,
+# encr-alg, integ-alg, encap; empty if absent.
+swan_child_field() {
+	swan_ctl "$1" --list-sas --raw |
+	    sed -n "s/^list-sa event {\(${3:-[^ ]*}\) {/\1 {/p" | head -n 1 |
+	    sed -n 's/^.* child-sas {//p' |
+	    tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1 | tr -d '[]'
+}
+
 # swan_gateway DIR CONN key=value...: a remote-access gateway connection.
 #   auth=	eap-mschapv2 (default), psk or pubkey (how clients authenticate)
 #   pki=	PKI directory (pki_make); needed unless auth=psk
@@ -595,7 +605,7 @@ swan_sa_field() {
 #   encap=	yes/no (no), mobike= yes/no (no)
 swan_gateway() {
 	local auth pki cert id addr pool local_ts ike esp users psk encap \
-	    mobike remote remote_id eap_id secret vips remote_ts
+	    mobike remote remote_id eap_id secret vips remote_ts rauth
 	local _sd=$1 _c=$2 _local _pools _u
 	shift 2
 	auth=eap-mschapv2 pki='' cert=gw-rsa id=vpn.ikegate.test
@@ -672,19 +682,25 @@ EOF
 #   remote_ts=	(198.18.10.0/24)
 #   ike=, esp=	proposals (default)
 #   encap=	yes/no (no): force UDP encapsulation; mobike= (no)
+#   rauth=	how the gateway must authenticate: psk (default with
+#		auth=psk) or pubkey (always with the other auth= values);
+#		pubkey needs pki= for the CA
 swan_client() {
 	local auth pki cert id addr pool local_ts ike esp users psk encap \
-	    mobike remote remote_id eap_id secret vips remote_ts
+	    mobike remote remote_id eap_id secret vips remote_ts rauth
 	local _sd=$1 _c=$2 _local _rauth _vips
 	shift 2
 	auth=eap-mschapv2 pki='' cert=client remote=198.51.100.1
 	remote_id=vpn.ikegate.test id=alice@ikegate.test eap_id=alice
 	secret=alicepw psk='' vips=0.0.0.0 remote_ts=198.18.10.0/24
-	ike=default esp=default encap=no mobike=no
+	ike=default esp=default encap=no mobike=no rauth=''
 	_swan_kv "$@" || return 1
 	swan_dirs "$_sd" || return 1
 	case $auth in
-	psk)	_local="auth = psk"; _rauth=psk ;;
+	psk)	_local="auth = psk"; _rauth=${rauth:-psk}
+		if [ "$_rauth" = pubkey ]; then
+			swan_cred "$_sd" "$pki" || return 1
+		fi ;;
 	pubkey)	swan_cred "$_sd" "$pki" "$cert" || return 1
 		_local="auth = pubkey
 			certs = $cert.pem"; _rauth=pubkey ;;
@@ -740,7 +756,7 @@ _swan_kv() {
 	for _kv do
 		case ${_kv%%=*} in
 		auth|pki|cert|id|addr|pool|local_ts|ike|esp|users|psk|encap|\
-		mobike|remote|remote_id|eap_id|secret|vips|remote_ts)
+		mobike|remote|remote_id|eap_id|secret|vips|remote_ts|rauth)
 			eval "${_kv%%=*}=\${_kv#*=}" ;;
 		*)	echo "interop: unknown setting $_kv" >&2; return 1 ;;
 		esac
