@@ -513,12 +513,14 @@ child_sa_format(const struct child_sa *c, uint64_t now_ms, struct buf *out)
 	    (r = addf(out, " === ")) != 0 ||
 	    (r = add_sels(out, c->ts.r, c->ts.nr)) != 0)
 		return r;
-	return addf(out, " up %llus in %llu bytes %llu packets "
-	    "out %llu bytes %llu packets\n",
+	return addf(out, " up %llus in %llu bytes %llu packets %llu drops "
+	    "out %llu bytes %llu packets %llu drops\n",
 	    (unsigned long long)(now_ms >= c->created_ms ?
 	    (now_ms - c->created_ms) / 1000 : 0),
 	    (unsigned long long)c->bytes_in,
 	    (unsigned long long)c->packets_in,
+	    (unsigned long long)c->drops_in,
 	    (unsigned long long)c->bytes_out,
-	    (unsigned long long)c->packets_out);
+	    (unsigned long long)c->packets_out,
+	    (unsigned long long)c->drops_out);
 }

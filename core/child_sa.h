@@ -89,6 +89,7 @@ struct child_sa {
 	uint64_t		 created_ms;
 	uint64_t		 bytes_in, bytes_out;
 	uint64_t		 packets_in, packets_out;
+	uint64_t		 drops_in, drops_out;
 };
 
 /*
@@ -193,7 +194,7 @@ void	child_sa_free(struct child_sa *c);
  *
  *   ESP in 0xc1a2b3c4 out 0x0badcafe aes256gcm16 esn peer
  *   198.51.100.2[4500] 198.18.20.1/32 === 198.18.10.0/24 up 12s
- *   in 1234 bytes 10 packets out 567 bytes 8 packets\n
+ *   in 1234 bytes 10 packets 0 drops out 567 bytes 8 packets 0 drops\n
  *
  * (one line; "noesn" without ESN; selectors separated by ","). No secret
  * is printed. Returns 0, or -E_RANGE / -E_NOMEM from the buf.

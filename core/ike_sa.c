@@ -1094,6 +1094,13 @@ establish(struct ike_sa *sa, const struct ike_msg_hdr *req, int with_id)
 		}
 	}
 
+	if (child != NULL && ctx->io.child_up != NULL &&
+	    ctx->io.child_up(ctx->io.arg, child, sa->have_vip ? &sa->vip :
+	    NULL, &sa->path) != 0) {
+		child_sa_free(child);
+		child = NULL;
+		child_err = IKE_N_TEMPORARY_FAILURE;
+	}
 	if ((r = resp_begin(sa, req, &b, &c)) != 0)
 		goto fail;
 	if ((r = add_our_auth(sa, &c, with_id)) != 0)
@@ -1130,8 +1137,6 @@ establish(struct ike_sa *sa, const struct ike_msg_hdr *req, int with_id)
 		sa->child = child;
 		child = NULL;
 		ctx->st.child_sas++;
-		if (ctx->io.child_up != NULL)
-			ctx->io.child_up(ctx->io.arg, sa->child);
 	}
 	if (ike_prop_ike_str(&sa->prop, algs, sizeof(algs)) != 0)
 		algs[sizeof(algs) - 1] = '\0';
@@ -1152,6 +1157,8 @@ establish(struct ike_sa *sa, const struct ike_msg_hdr *req, int with_id)
 	return;
 fail:
 	buf_free(b);
+	if (child != NULL && ctx->io.child_down != NULL)
+		ctx->io.child_down(ctx->io.arg, child);
 	child_sa_free(child);
 	log_warn_e(SUB_IKE, r, "cannot build the IKE_AUTH response");
 	auth_failed(sa, req, "internal error");
@@ -1882,6 +1889,8 @@ ike_ctx_show_sa(struct ike_ctx *ctx, struct buf *out, int json)
 	if (json && (r = buf_add_u8(out, '[')) != 0)
 		return r;
 	for (sa = ctx->all; sa != NULL && r == 0; sa = sa->next_all) {
+		if (sa->child != NULL && ctx->io.child_stats != NULL)
+			ctx->io.child_stats(ctx->io.arg, sa->child);
 		ch = sa->child;
 		peer_str(sa, ps, sizeof(ps));
 		net_addr_str((const struct sockaddr *)&sa->path.local, ls,
@@ -1927,13 +1936,16 @@ ike_ctx_show_sa(struct ike_ctx *ctx, struct buf *out, int json)
 				    "\"%08x\",\"spi_out\":\"%08x\",\"esp\":"
 				    "\"%s\",\"esn\":%s,\"bytes_in\":%llu,"
 				    "\"bytes_out\":%llu,\"packets_in\":%llu,"
-				    "\"packets_out\":%llu}", ch->spi_in,
+				    "\"packets_out\":%llu,\"drops_in\":%llu,"
+				    "\"drops_out\":%llu}", ch->spi_in,
 				    ch->spi_out, ealgs, ch->prop.esn ? "true" :
 				    "false",
 				    (unsigned long long)ch->bytes_in,
 				    (unsigned long long)ch->bytes_out,
 				    (unsigned long long)ch->packets_in,
-				    (unsigned long long)ch->packets_out);
+				    (unsigned long long)ch->packets_out,
+				    (unsigned long long)ch->drops_in,
+				    (unsigned long long)ch->drops_out);
 			if (r == 0)
 				r = buf_add_u8(out, '}');
 			continue;

@@ -23,6 +23,7 @@
 #include "core/buf.h"
 #include "core/cfg.h"
 #include "core/net.h"
+#include "core/pool.h"
 #include "core/span.h"
 #include "core/timer.h"
 
@@ -35,10 +36,17 @@ struct ike_io {
 	/* Sends an IKE message along p (NAT-T marker added by the net
 	 * layer). */
 	void	(*send)(void *arg, const struct net_path *p, struct span dgram);
-	/* A CHILD SA is established / removed: install it into or remove it
-	 * from the data plane. Optional. */
-	void	(*child_up)(void *arg, const struct child_sa *c);
+	/* A CHILD SA is established: install it into the data plane, with
+	 * the client's inner address vip (NULL when it got none) and the
+	 * path its ESP takes. Returns 0, or a negative code, after which the
+	 * CHILD SA is answered with TEMPORARY_FAILURE instead. Optional. */
+	int	(*child_up)(void *arg, const struct child_sa *c,
+		    const struct pool_addr *vip, const struct net_path *path);
+	/* A CHILD SA is removed: take it out of the data plane. Optional. */
 	void	(*child_down)(void *arg, const struct child_sa *c);
+	/* Refreshes c's counters from the data plane (for show sa).
+	 * Optional. */
+	void	(*child_stats)(void *arg, struct child_sa *c);
 	void	*arg;
 };
 

@@ -22,7 +22,9 @@
 
 #include "core/buf.h"
 #include "core/cfg.h"
+#include "core/child_sa.h"
 #include "core/ctl.h"
+#include "core/dp.h"
 #include "core/err.h"
 #include "core/ev.h"
 #include "core/ike_sa.h"
@@ -83,8 +85,14 @@ struct daemon {
 	struct ike_ctx		*ike;
 	struct net		*net;
 	struct ctl		*ctl;
+	struct dp		*dp;
 	int			 stopping;
 };
+
+/* Inner MTU of the TUN device: a 1500-byte path less the outer IPv4 and
+ * UDP headers and the largest ESP overhead we negotiate (CBC IV, padding,
+ * trailer, HMAC-SHA-512-256 ICV), rounded down. */
+#define IKEGATED_TUN_MTU	1400
 
 static int
 read_file(const char *path, struct buf **out)
@@ -218,6 +226,67 @@ ctl_show_pools(void *arg, int argc, char **argv, struct buf *out)
 }
 
 static void
+on_esp(void *arg, uint8_t *const *pkts, const size_t *lens,
+    const struct net_path *paths, size_t n)
+{
+	struct daemon *d = arg;
+
+	if (d->dp != NULL)
+		dp_esp_input(d->dp, pkts, lens, paths, n);
+}
+
+static int
+child_up(void *arg, const struct child_sa *c, const struct pool_addr *vip,
+    const struct net_path *path)
+{
+	struct daemon *d = arg;
+	int r;
+
+	if (d->dp == NULL)
+		return -E_STATE;
+	if ((r = dp_child_up(d->dp, c, vip, path)) != 0)
+		log_warn_e(SUB_ESP, r, "cannot install ESP SA %08x", c->spi_in);
+	return r;
+}
+
+static void
+child_down(void *arg, const struct child_sa *c)
+{
+	struct daemon *d = arg;
+
+	if (d->dp != NULL)
+		dp_child_down(d->dp, c->spi_in);
+}
+
+static void
+child_stats(void *arg, struct child_sa *c)
+{
+	struct daemon *d = arg;
+	struct dp_child_stats st;
+
+	if (d->dp == NULL || dp_child_stats(d->dp, c->spi_in, &st) != 0)
+		return;
+	c->packets_in = st.packets_in;
+	c->bytes_in = st.bytes_in;
+	c->packets_out = st.packets_out;
+	c->bytes_out = st.bytes_out;
+	c->drops_in = st.drops_in;
+	c->drops_out = st.drops_out;
+}
+
+static int
+ctl_show_dp(void *arg, int argc, char **argv, struct buf *out)
+{
+	struct daemon *d = arg;
+	int json = argc > 0 && strcmp(argv[0], "--json") == 0;
+
+	if (argc > (json ? 1 : 0))
+		return buf_add_span(out, span_str("usage: show dataplane "
+		    "[--json]\n")) ? -E_NOMEM : -E_INVAL;
+	return dp_show(d->dp, out, json);
+}
+
+static void
 on_shutdown(void *arg)
 {
 	struct daemon *d = arg;
@@ -227,6 +296,8 @@ on_shutdown(void *arg)
 	d->stopping = 1;
 	net_close(d->net, NULL, NULL);
 	d->net = NULL;
+	dp_close(d->dp);
+	d->dp = NULL;
 	ctl_close(d->ctl);
 	d->ctl = NULL;
 	ev_stop(&d->ev);
@@ -262,8 +333,9 @@ serve(struct daemon *d, int foreground)
 {
 	const struct cfg_gateway *gw = cfg_gateway(d->cfg);
 	struct ev_ops eops = { on_reload, on_shutdown, d };
-	struct net_ops nops = { on_ike, NULL, d };
-	struct ike_io io = { ike_send, NULL, NULL, d };
+	struct net_ops nops = { on_ike, on_esp, d };
+	struct ike_io io = { ike_send, child_up, child_down, child_stats, d };
+	struct dp_config dc;
 	struct net_config nc;
 	int r;
 
@@ -285,13 +357,20 @@ serve(struct daemon *d, int foreground)
 		    gw->nat_port);
 		goto out;
 	}
+	memset(&dc, 0, sizeof(dc));
+	dc.tun = gw->tun;
+	dc.mtu = IKEGATED_TUN_MTU;
+	dc.cfg = d->cfg;
+	if ((r = dp_start(&d->ev.loop, d->net, &dc, &d->dp)) != 0)
+		goto out;
 	if ((r = ctl_start(&d->ev.loop, gw->control_socket, (gid_t)-1,
 	    &d->ctl)) != 0) {
 		log_err(SUB_CTL, "control socket %s", gw->control_socket);
 		goto out;
 	}
 	if ((r = ctl_register(d->ctl, "show sa", ctl_show_sa, d)) != 0 ||
-	    (r = ctl_register(d->ctl, "show pools", ctl_show_pools, d)) != 0)
+	    (r = ctl_register(d->ctl, "show pools", ctl_show_pools, d)) != 0 ||
+	    (r = ctl_register(d->ctl, "show dataplane", ctl_show_dp, d)) != 0)
 		goto out;
 	log_info(SUB_MAIN, "ikegated %s started", IKEGATE_VERSION);
 	(void)foreground;
@@ -300,6 +379,8 @@ serve(struct daemon *d, int foreground)
 	r = 0;
 out:
 	net_close(d->net, NULL, NULL);
+	dp_close(d->dp);
+	d->dp = NULL;
 	ctl_close(d->ctl);
 	if (ev_cleanup(&d->ev) != 0)
 		log_warnx(SUB_MAIN, "a libuv handle was left open");

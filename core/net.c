@@ -16,11 +16,6 @@
 #include "core/log.h"
 #include "core/net.h"
 
-/* Largest datagram accepted: IKE messages are bounded by UDP itself. */
-#define NET_RXBUF	65536
-/* Datagrams read per wakeup, so one busy socket cannot starve the loop
- * (libuv's UDP path uses the same bound). */
-#define NET_BATCH	32
 
 struct net_sock {
 	struct net	*net;
@@ -39,7 +34,19 @@ struct net {
 	void		(*close_cb)(void *);
 	void		*close_arg;
 	struct net_stats st;
-	uint8_t		 rxbuf[NET_RXBUF] __attribute__((aligned(64)));
+	/* Receive slots for one recvmmsg, and the ESP batch handed on. */
+	struct mmsghdr	 mh[NET_BATCH];
+	struct iovec	 iov[NET_BATCH];
+	struct net_path	 path[NET_BATCH];
+	union {
+		struct cmsghdr	align;
+		uint8_t		b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	}		 cbuf[NET_BATCH];
+	uint8_t		*esp_pkt[NET_BATCH];
+	size_t		 esp_len[NET_BATCH];
+	struct net_path	 esp_path[NET_BATCH];
+	size_t		 nesp;
+	uint8_t		 rx[NET_BATCH][NET_SLOT] __attribute__((aligned(64)));
 };
 
 static const uint8_t non_esp_marker[4];
@@ -132,10 +139,15 @@ dispatch(struct net *n, struct net_sock *s, uint8_t *pkt, size_t len,
 		return;
 	}
 	n->st.rx_esp++;
-	if (n->ops.esp != NULL)
-		n->ops.esp(n->ops.arg, pkt, len, p);
-	else
+	if (n->ops.esp == NULL) {
 		n->st.drop_no_esp++;
+		return;
+	}
+	/* ESP waits for the end of the batch, to be processed as one. */
+	n->esp_pkt[n->nesp] = pkt;
+	n->esp_len[n->nesp] = len;
+	n->esp_path[n->nesp] = *p;
+	n->nesp++;
 }
 
 static void
@@ -143,45 +155,47 @@ on_readable(uv_poll_t *h, int status, int events)
 {
 	struct net_sock *s = h->data;
 	struct net *n = s->net;
-	union {
-		struct cmsghdr	align;
-		uint8_t		b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-	} cbuf;
-	struct net_path p;
-	struct msghdr mh;
-	struct iovec iov;
-	ssize_t got;
-	int i;
+	struct msghdr *mh;
+	int i, got;
 
-	if (status < 0 || !(events & UV_READABLE))
+	if (status < 0 || !(events & UV_READABLE) || n->closing)
 		return;
-	for (i = 0; i < NET_BATCH && !n->closing; i++) {
-		memset(&p, 0, sizeof(p));
-		iov.iov_base = n->rxbuf;
-		iov.iov_len = sizeof(n->rxbuf);
-		memset(&mh, 0, sizeof(mh));
-		mh.msg_name = &p.remote;
-		mh.msg_namelen = sizeof(p.remote);
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		mh.msg_control = cbuf.b;
-		mh.msg_controllen = sizeof(cbuf.b);
-		got = recvmsg(s->fd, &mh, MSG_DONTWAIT);
-		if (got < 0) {
-			/* libuv documents spurious wakeups: EAGAIN is normal. */
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR)
-				log_warn(SUB_NET, "recvmsg on port %u", s->port);
-			return;
-		}
-		if (mh.msg_flags & MSG_TRUNC) {
+	for (i = 0; i < NET_BATCH; i++) {
+		mh = &n->mh[i].msg_hdr;
+		memset(mh, 0, sizeof(*mh));
+		memset(&n->path[i], 0, sizeof(n->path[i]));
+		n->iov[i].iov_base = n->rx[i];
+		n->iov[i].iov_len = NET_SLOT;
+		mh->msg_name = &n->path[i].remote;
+		mh->msg_namelen = sizeof(n->path[i].remote);
+		mh->msg_iov = &n->iov[i];
+		mh->msg_iovlen = 1;
+		mh->msg_control = n->cbuf[i].b;
+		mh->msg_controllen = sizeof(n->cbuf[i].b);
+		n->mh[i].msg_len = 0;
+	}
+	got = recvmmsg(s->fd, n->mh, NET_BATCH, MSG_DONTWAIT, NULL);
+	if (got < 0) {
+		/* libuv documents spurious wakeups: EAGAIN is normal. */
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			log_warn(SUB_NET, "recvmmsg on port %u", s->port);
+		return;
+	}
+	n->nesp = 0;
+	for (i = 0; i < got && !n->closing; i++) {
+		mh = &n->mh[i].msg_hdr;
+		if (mh->msg_flags & MSG_TRUNC) {
 			n->st.drop_truncated++;
 			continue;
 		}
-		local_from_cmsg(&mh, s, &p);
-		p.natt = s->natt;
-		dispatch(n, s, n->rxbuf, (size_t)got, &p);
+		local_from_cmsg(mh, s, &n->path[i]);
+		n->path[i].natt = s->natt;
+		dispatch(n, s, n->rx[i], n->mh[i].msg_len, &n->path[i]);
 	}
+	if (n->nesp > 0 && !n->closing)
+		n->ops.esp(n->ops.arg, n->esp_pkt, n->esp_len, n->esp_path,
+		    n->nesp);
+	n->nesp = 0;
 }
 
 static int
@@ -285,6 +299,48 @@ fail:
 	return r;
 }
 
+/* Fills mh to send along p: destination, and the source address as a
+ * packet-info control message in cb (answer from the address the peer
+ * used, with wildcard binds). */
+static void
+prepare_msg(const struct net *n, const struct net_path *p, struct msghdr *mh,
+    struct iovec *iov, size_t niov, void *cb, size_t cblen)
+{
+	struct cmsghdr *c;
+
+	memset(mh, 0, sizeof(*mh));
+	mh->msg_name = (void *)&p->remote;
+	mh->msg_namelen = sa_len(p->remote.ss_family);
+	mh->msg_iov = iov;
+	mh->msg_iovlen = niov;
+	memset(cb, 0, cblen);
+	if (p->local.ss_family == AF_INET && n->family == AF_INET) {
+		struct in_pktinfo pi;
+
+		memset(&pi, 0, sizeof(pi));
+		pi.ipi_spec_dst = ((const struct sockaddr_in *)&p->local)->sin_addr;
+		mh->msg_control = cb;
+		mh->msg_controllen = CMSG_SPACE(sizeof(pi));
+		c = CMSG_FIRSTHDR(mh);
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	} else if (p->local.ss_family == AF_INET6 && n->family == AF_INET6) {
+		struct in6_pktinfo pi;
+
+		memset(&pi, 0, sizeof(pi));
+		pi.ipi6_addr = ((const struct sockaddr_in6 *)&p->local)->sin6_addr;
+		mh->msg_control = cb;
+		mh->msg_controllen = CMSG_SPACE(sizeof(pi));
+		c = CMSG_FIRSTHDR(mh);
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	}
+}
+
 int
 net_send(struct net *n, const struct net_path *p, int ike, struct span dgram)
 {
@@ -295,8 +351,7 @@ net_send(struct net *n, const struct net_path *p, int ike, struct span dgram)
 	struct net_sock *s = &n->sock[p->natt ? 1 : 0];
 	struct iovec iov[2];
 	struct msghdr mh;
-	struct cmsghdr *c;
-	int k = 0;
+	size_t k = 0;
 
 	if (p->natt && ike) {
 		iov[k].iov_base = (void *)non_esp_marker;
@@ -304,44 +359,51 @@ net_send(struct net *n, const struct net_path *p, int ike, struct span dgram)
 	}
 	iov[k].iov_base = (void *)dgram.p;
 	iov[k++].iov_len = dgram.len;
-	memset(&mh, 0, sizeof(mh));
-	memset(&cbuf, 0, sizeof(cbuf));
-	mh.msg_name = (void *)&p->remote;
-	mh.msg_namelen = sa_len(p->remote.ss_family);
-	mh.msg_iov = iov;
-	mh.msg_iovlen = (size_t)k;
-	/* Answer from the address the peer used (wildcard binds). */
-	if (p->local.ss_family == AF_INET && n->family == AF_INET) {
-		struct in_pktinfo pi;
-
-		memset(&pi, 0, sizeof(pi));
-		pi.ipi_spec_dst = ((const struct sockaddr_in *)&p->local)->sin_addr;
-		mh.msg_control = cbuf.b;
-		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = IPPROTO_IP;
-		c->cmsg_type = IP_PKTINFO;
-		c->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-	} else if (p->local.ss_family == AF_INET6 && n->family == AF_INET6) {
-		struct in6_pktinfo pi;
-
-		memset(&pi, 0, sizeof(pi));
-		pi.ipi6_addr = ((const struct sockaddr_in6 *)&p->local)->sin6_addr;
-		mh.msg_control = cbuf.b;
-		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = IPPROTO_IPV6;
-		c->cmsg_type = IPV6_PKTINFO;
-		c->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-	}
+	prepare_msg(n, p, &mh, iov, k, cbuf.b, sizeof(cbuf.b));
 	if (sendmsg(s->fd, &mh, MSG_DONTWAIT) < 0) {
 		n->st.tx_err++;
 		return -E_SYS;
 	}
 	n->st.tx++;
 	return 0;
+}
+
+size_t
+net_send_esp(struct net *n, const struct net_path *const *paths,
+    const struct span *dgrams, size_t count)
+{
+	union {
+		struct cmsghdr	align;
+		uint8_t		b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} cbuf[NET_BATCH];
+	struct mmsghdr mm[NET_BATCH];
+	struct iovec iov[NET_BATCH];
+	size_t done = 0, sent = 0, i, k;
+	int r;
+
+	while (done < count) {
+		k = count - done < NET_BATCH ? count - done : NET_BATCH;
+		for (i = 0; i < k; i++) {
+			iov[i].iov_base = (void *)dgrams[done + i].p;
+			iov[i].iov_len = dgrams[done + i].len;
+			prepare_msg(n, paths[done + i], &mm[i].msg_hdr, &iov[i],
+			    1, cbuf[i].b, sizeof(cbuf[i].b));
+			mm[i].msg_len = 0;
+		}
+		r = sendmmsg(n->sock[1].fd, mm, (unsigned)k, MSG_DONTWAIT);
+		if (r <= 0) {
+			/* A full socket buffer or an unreachable peer: the
+			 * first packet is lost, try the rest (ESP has no
+			 * retransmissions of its own; TCP inside does). */
+			n->st.tx_err++;
+			done++;
+			continue;
+		}
+		n->st.tx_esp += (uint64_t)r;
+		done += (size_t)r;
+		sent += (size_t)r;
+	}
+	return sent;
 }
 
 void

@@ -35,12 +35,21 @@ struct net_ops {
 	/* An IKE message (marker already stripped); dgram is valid only
 	 * during the call. */
 	void	(*ike)(void *arg, struct span dgram, const struct net_path *p);
-	/* An ESP packet from the NAT-T port, writable in place; optional
-	 * (without it ESP is counted as dropped). */
-	void	(*esp)(void *arg, uint8_t *pkt, size_t len,
-		    const struct net_path *p);
+	/* A batch of ESP packets from the NAT-T port (one wakeup's worth):
+	 * pkts[i] (writable in place, cap NET_SLOT bytes) holds lens[i]
+	 * bytes that arrived along paths[i]; all valid only during the
+	 * call. Optional: without it ESP is counted as dropped. */
+	void	(*esp)(void *arg, uint8_t *const *pkts, const size_t *lens,
+		    const struct net_path *paths, size_t n);
 	void	*arg;
 };
+
+/* Datagrams read per wakeup with one recvmmsg, so one busy socket cannot
+ * starve the loop (libuv's UDP path uses the same bound). */
+#define NET_BATCH	32
+/* Receive slot size. IKE messages above it are dropped and counted:
+ * clients fragment large messages (RFC 7383) or let IP do it below 9 KB. */
+#define NET_SLOT	9216
 
 struct net_config {
 	struct sockaddr_storage	addr;	/* listen address; port ignored */
@@ -49,7 +58,7 @@ struct net_config {
 };
 
 struct net_stats {
-	uint64_t	rx_ike, rx_esp, rx_keepalive, tx, tx_err;
+	uint64_t	rx_ike, rx_esp, rx_keepalive, tx, tx_err, tx_esp;
 	uint64_t	drop_short, drop_truncated, drop_no_esp;
 };
 
@@ -65,6 +74,12 @@ int	net_start(struct uv_loop_s *loop, const struct net_config *cfg,
  * p->natt and ike is set. Returns 0 or -E_SYS; drops are counted. */
 int	net_send(struct net *n, const struct net_path *p, int ike,
 	    struct span dgram) __attribute__((warn_unused_result));
+
+/* Sends n ESP packets, dgrams[i] along paths[i] (all on the NAT-T
+ * socket), with as few system calls as sendmmsg allows. Returns how many
+ * were sent; the rest are counted as send errors. */
+size_t	net_send_esp(struct net *n, const struct net_path *const *paths,
+	    const struct span *dgrams, size_t count);
 
 /* Returns the local ports actually bound (useful with port 0 in tests). */
 void	net_ports(const struct net *n, uint16_t *port, uint16_t *nat_port);

@@ -490,7 +490,8 @@ test_record(void)
 	static const char want[] =
 	    "ESP in 0xc1a2b3c4 out 0x04d30852 aes256gcm16 noesn "
 	    "peer 198.51.100.2[4500] 198.18.20.1/32 === 198.18.10.0/24 "
-	    "up 12s in 1234 bytes 10 packets out 567 bytes 8 packets\n";
+	    "up 12s in 1234 bytes 10 packets 0 drops out 567 bytes 8 packets "
+	    "0 drops\n";
 	static const char want6[] =
 	    "ESP in 0x00001000 out 0x04d30852 aes128-sha256 esn "
 	    "peer 2001:db8::2[500] 198.18.20.1/32 === 198.18.10.0/24 up 0s";

@@ -5,7 +5,8 @@
 #	    standard topology (gateway 198.51.100.1, pool 198.18.20.0/28,
 #	    protected network 198.18.10.0/24) with the PKI of pki_make in
 #	    $PKI, and one profile; the keys below override the defaults.
-#	    extra= is text appended at the end (more sections: profiles).
+#	    extra= is text appended at the end (more sections: profiles);
+#	    split= the policy's split_include list.
 #	ikeg_start FILE: starts ikegated -d -v in namespace gw and waits until
 #	    its control socket answers. A shell wrapper waits for it and
 #	    writes its exit status to $TRASH/ikegated.rc.
@@ -29,6 +30,7 @@ ikeg_config() {
 	local ike_integ='sha512, sha384' groups='19, 14, 21'
 	local esp_enc='aes-gcm-256, aes-cbc-256' esp_integ=sha384
 	local extra_profile='' pool='198.18.20.0/28' esn=no extra=''
+	local split='198.18.10.0/24'
 	shift
 	for kv do
 		case $kv in
@@ -60,7 +62,7 @@ ikeg_config() {
 		echo
 		echo "[policy pol]"
 		echo "pool = pool"
-		echo "split_include = 198.18.10.0/24"
+		echo "split_include = $split"
 		echo "domain = ikegate.test"
 		echo
 		echo "[profile rw]"

@@ -1,0 +1,539 @@
+/* dp.c: TUN <-> ESP <-> UDP, in batches, without per-packet allocation. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "core/cfg.h"
+#include "core/child_sa.h"
+#include "core/dp.h"
+#include "core/err.h"
+#include "core/esp.h"
+#include "core/log.h"
+#include "tun/tun.h"
+
+#define DP_SLOTS	32		/* packets per TUN batch */
+#define DP_ROUNDS	4		/* batches per wakeup, for fairness */
+#define DP_HEAD		64		/* headroom: >= ESP_HEADROOM_MAX */
+#define DP_SLOT		4096		/* inner MTU + headroom + tailroom */
+#define DP_MAX_MTU	(DP_SLOT - DP_HEAD - ESP_TAILROOM_MAX)
+#define DP_HASH		1024		/* CHILD SA buckets (by our SPI) */
+
+struct dp_child {
+	struct dp_child	*next;
+	struct esp_sa	*in, *out;
+	uint32_t	 spi_in;
+	struct net_path	 path;		/* where this client's ESP goes */
+	uint64_t	 last_rx;
+};
+
+struct dp {
+	uv_poll_t	 poll;
+	struct tun	*tun;
+	struct net	*net;
+	struct esp_sadb	*db;
+	struct dp_child	*children[DP_HASH];
+	int		 closing;
+	uint64_t	 tun_rx, tun_tx, tun_tx_drop, esp_tx_err, tun_rx_err;
+	/* Outbound slots; inbound packets are opened in net's slots. */
+	struct tun_pkt	 tp[DP_SLOTS];
+	struct esp_pkt	 ep[DP_SLOTS];
+	struct esp_pkt	 ep_in[NET_BATCH];
+	struct tun_pkt	 tp_in[NET_BATCH];
+	const struct net_path *paths[DP_SLOTS];
+	struct span	 out[DP_SLOTS];
+	uint8_t		 slots[DP_SLOTS][DP_SLOT] __attribute__((aligned(64)));
+};
+
+static struct log_ratelimit rl_dp;
+
+static struct dp_child **
+child_slot(struct dp *dp, uint32_t spi)
+{
+	struct dp_child **pp;
+
+	for (pp = &dp->children[spi % DP_HASH]; *pp; pp = &(*pp)->next)
+		if ((*pp)->spi_in == spi)
+			break;
+	return pp;
+}
+
+static const struct dp_child *
+child_find(const struct dp *dp, uint32_t spi)
+{
+	const struct dp_child *c;
+
+	for (c = dp->children[spi % DP_HASH]; c; c = c->next)
+		if (c->spi_in == spi)
+			return c;
+	return NULL;
+}
+
+/* Outbound: the kernel routed packets into the TUN device. */
+static void
+on_tun(uv_poll_t *h, int status, int events)
+{
+	struct dp *dp = h->data;
+	struct dp_child *c;
+	size_t i, k, sent;
+	int n, round;
+
+	if (status < 0 || !(events & UV_READABLE) || dp->closing)
+		return;
+	for (round = 0; round < DP_ROUNDS; round++) {
+		for (i = 0; i < DP_SLOTS; i++) {
+			dp->tp[i].buf = dp->slots[i];
+			dp->tp[i].cap = DP_SLOT - ESP_TAILROOM_MAX;
+			dp->tp[i].len = 0;
+		}
+		if ((n = tun_read_batch(dp->tun, dp->tp, DP_SLOTS,
+		    DP_HEAD)) <= 0) {
+			if (n < 0) {
+				dp->tun_rx_err++;
+				if (log_ratelimit_ok(&rl_dp, 5))
+					log_warnx(SUB_TUN, "reading %s: %s",
+					    tun_name(dp->tun),
+					    tun_strerror(n));
+			}
+			return;
+		}
+		dp->tun_rx += (uint64_t)n;
+		for (i = 0; i < (size_t)n; i++) {
+			memset(&dp->ep[i], 0, sizeof(dp->ep[i]));
+			dp->ep[i].buf = dp->slots[i];
+			dp->ep[i].cap = DP_SLOT;
+			dp->ep[i].off = DP_HEAD;
+			dp->ep[i].len = dp->tp[i].len;
+		}
+		esp_sadb_encap(dp->db, dp->ep, (size_t)n);
+		for (i = 0, k = 0; i < (size_t)n; i++) {
+			if (dp->ep[i].r != 0)
+				continue;
+			c = esp_sa_user(dp->ep[i].sa);
+			dp->paths[k] = &c->path;
+			dp->out[k] = span_make(dp->ep[i].buf + dp->ep[i].off,
+			    dp->ep[i].len);
+			k++;
+		}
+		if (k > 0) {
+			sent = net_send_esp(dp->net, dp->paths, dp->out, k);
+			dp->esp_tx_err += k - sent;
+		}
+		if (n < DP_SLOTS)
+			return;
+	}
+}
+
+void
+dp_esp_input(void *arg, uint8_t *const *pkts, const size_t *lens,
+    const struct net_path *paths, size_t n)
+{
+	struct dp *dp = arg;
+	struct dp_child *c;
+	uint64_t now = uv_now(dp->poll.loop);
+	size_t i, k, done;
+	int w;
+
+	if (n > NET_BATCH)
+		n = NET_BATCH;
+	for (i = 0; i < n; i++) {
+		memset(&dp->ep_in[i], 0, sizeof(dp->ep_in[i]));
+		dp->ep_in[i].buf = pkts[i];
+		dp->ep_in[i].cap = NET_SLOT;
+		dp->ep_in[i].len = lens[i];
+	}
+	esp_sadb_decap(dp->db, dp->ep_in, n);
+	for (i = 0, k = 0; i < n; i++) {
+		if (dp->ep_in[i].r != 0)
+			continue;
+		c = esp_sa_user(dp->ep_in[i].sa);
+		/* RFC 3948 5: a NAT may have rebound the client's port;
+		 * follow it, but only on authenticated packets. */
+		c->path = paths[i];
+		c->last_rx = now;
+		dp->tp_in[k].buf = dp->ep_in[i].buf + dp->ep_in[i].off;
+		dp->tp_in[k].cap = dp->ep_in[i].len;
+		dp->tp_in[k].len = dp->ep_in[i].len;
+		k++;
+	}
+	for (done = 0; done < k; done += (size_t)w) {
+		if ((w = tun_write_batch(dp->tun, dp->tp_in + done, k - done,
+		    0)) <= 0) {
+			/* The device queue is full or the link is down:
+			 * these packets are lost, as on a congested link. */
+			dp->tun_tx_drop += k - done;
+			break;
+		}
+		dp->tun_tx += (uint64_t)w;
+	}
+}
+
+static void
+sel_to_ts(const struct child_sa_sel *s, struct esp_ts *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->family = s->family;
+	memcpy(t->start, s->start, sizeof(t->start));
+	memcpy(t->end, s->end, sizeof(t->end));
+}
+
+int
+dp_child_up(struct dp *dp, const struct child_sa *c,
+    const struct pool_addr *vip, const struct net_path *path)
+{
+	struct esp_sa_params p;
+	struct dp_child *ch, **pp;
+	size_t i;
+	int r;
+
+	pp = child_slot(dp, c->spi_in);
+	if (*pp != NULL)
+		return -E_EXIST;
+	if (vip == NULL)
+		return -E_INVAL;
+	if ((ch = calloc(1, sizeof(*ch))) == NULL)
+		return -E_NOMEM;
+	ch->spi_in = c->spi_in;
+	ch->path = *path;
+	/* ESP always travels in UDP on the NAT-T port (RFC 3948): we have
+	 * no kernel ESP to receive raw protocol 50. */
+	ch->path.natt = 1;
+
+	memset(&p, 0, sizeof(p));
+	p.spi = c->spi_in;
+	p.dir = ESP_IN;
+	p.esn = c->prop.esn;
+	p.encr_id = c->prop.encr;
+	p.encr_bits = c->prop.encr_bits ? c->prop.encr_bits : 256;
+	p.integ_id = c->prop.integ;
+	p.user = ch;
+	esp_sa_params_keys(&p, &c->keys, 0);
+	/* RFC 4301 5.2: inbound inner sources must be in the client's TSi. */
+	for (i = 0; i < c->ts.ni && i < ESP_TS_MAX; i++)
+		sel_to_ts(&c->ts.i[i], &p.ts[i]);
+	p.nts = i;
+	if ((r = esp_sa_new(&p, &ch->in)) != 0)
+		goto fail;
+
+	p.spi = c->spi_out;
+	p.dir = ESP_OUT;
+	p.nts = 0;
+	memset(p.ts, 0, sizeof(p.ts));
+	p.dst.family = vip->family;
+	memcpy(p.dst.a, vip->a, sizeof(p.dst.a));
+	esp_sa_params_keys(&p, &c->keys, 0);
+	if ((r = esp_sa_new(&p, &ch->out)) != 0)
+		goto fail;
+	if ((r = esp_sadb_add(dp->db, ch->in)) != 0)
+		goto fail;
+	if ((r = esp_sadb_add(dp->db, ch->out)) != 0) {
+		if (esp_sadb_remove(dp->db, ch->in) != 0)
+			log_warnx(SUB_ESP, "SA %08x vanished", ch->spi_in);
+		goto fail;
+	}
+	*pp = ch;
+	return 0;
+fail:
+	esp_sa_free(ch->in);
+	esp_sa_free(ch->out);
+	free(ch);
+	return r;
+}
+
+static void
+child_free(struct dp *dp, struct dp_child *ch)
+{
+	if (esp_sadb_remove(dp->db, ch->in) != 0 ||
+	    esp_sadb_remove(dp->db, ch->out) != 0)
+		log_warnx(SUB_ESP, "SA %08x was not in the table", ch->spi_in);
+	esp_sa_free(ch->in);
+	esp_sa_free(ch->out);
+	free(ch);
+}
+
+void
+dp_child_down(struct dp *dp, uint32_t spi_in)
+{
+	struct dp_child **pp = child_slot(dp, spi_in), *ch = *pp;
+
+	if (ch == NULL)
+		return;
+	*pp = ch->next;
+	child_free(dp, ch);
+}
+
+int
+dp_child_stats(const struct dp *dp, uint32_t spi_in,
+    struct dp_child_stats *st)
+{
+	const struct dp_child *ch = child_find(dp, spi_in);
+	struct esp_sa_stats in, out;
+	size_t i;
+
+	memset(st, 0, sizeof(*st));
+	if (ch == NULL)
+		return -E_NOENT;
+	esp_sa_stats(ch->in, &in);
+	esp_sa_stats(ch->out, &out);
+	st->packets_in = in.packets;
+	st->bytes_in = in.bytes;
+	st->packets_out = out.packets;
+	st->bytes_out = out.bytes;
+	for (i = 0; i < ESP_DROP__MAX; i++) {
+		st->drops_in += in.drops[i];
+		st->drops_out += out.drops[i];
+	}
+	return 0;
+}
+
+uint64_t
+dp_child_last_rx(const struct dp *dp, uint32_t spi_in)
+{
+	const struct dp_child *ch = child_find(dp, spi_in);
+
+	return ch != NULL ? ch->last_rx : 0;
+}
+
+/* Per-reason totals over every SA plus the table's own drops. */
+struct drop_sum {
+	uint64_t	drops[ESP_DROP__MAX];
+};
+
+static int
+sum_sa(struct esp_sa *sa, void *arg)
+{
+	struct drop_sum *d = arg;
+	struct esp_sa_stats st;
+	size_t i;
+
+	esp_sa_stats(sa, &st);
+	for (i = 0; i < ESP_DROP__MAX; i++)
+		d->drops[i] += st.drops[i];
+	return 0;
+}
+
+int
+dp_show(const struct dp *dp, struct buf *out, int json)
+{
+	struct esp_sadb_stats ts;
+	struct drop_sum d;
+	char line[256];
+	size_t i;
+	int n, r = 0, first = 1;
+
+	memset(&d, 0, sizeof(d));
+	esp_sadb_stats(dp->db, &ts);
+	(void)esp_sadb_foreach(dp->db, sum_sa, &d);
+	for (i = 0; i < ESP_DROP__MAX; i++)
+		d.drops[i] += ts.drops[i];
+	n = snprintf(line, sizeof(line), json ?
+	    "{\"tun\":\"%s\",\"sas_in\":%zu,\"sas_out\":%zu,\"tun_rx\":%llu,"
+	    "\"tun_tx\":%llu,\"tun_tx_drop\":%llu,\"esp_tx_err\":%llu,"
+	    "\"drops\":{" :
+	    "data plane on %s: %zu inbound and %zu outbound SAs\n"
+	    "  tun read %llu written %llu write drops %llu esp send errors "
+	    "%llu\n  drops:", tun_name(dp->tun), ts.n_in, ts.n_out,
+	    (unsigned long long)dp->tun_rx, (unsigned long long)dp->tun_tx,
+	    (unsigned long long)dp->tun_tx_drop,
+	    (unsigned long long)dp->esp_tx_err);
+	if ((r = buf_add(out, line, (size_t)n)) != 0)
+		return r;
+	for (i = 1; i < ESP_DROP__MAX && r == 0; i++) {
+		n = snprintf(line, sizeof(line), json ? "%s\"%s\":%llu" :
+		    " %s%s %llu", json && !first ? "," : "",
+		    esp_drop_name((enum esp_drop)i),
+		    (unsigned long long)d.drops[i]);
+		first = 0;
+		r = buf_add(out, line, (size_t)n);
+	}
+	if (r == 0)
+		r = buf_add_span(out, span_str(json ? "}}\n" : "\n"));
+	return r;
+}
+
+/* Adds the routes of an IPv4 range as the fewest covering prefixes. */
+static int
+route_range4(const char *ifname, const uint8_t *first, const uint8_t *last)
+{
+	uint32_t a = (uint32_t)first[0] << 24 | (uint32_t)first[1] << 16 |
+	    (uint32_t)first[2] << 8 | first[3];
+	uint32_t z = (uint32_t)last[0] << 24 | (uint32_t)last[1] << 16 |
+	    (uint32_t)last[2] << 8 | last[3];
+	struct tun_prefix p;
+	unsigned len;
+	int r;
+
+	while (a <= z) {
+		/* The largest aligned block at a that stays within z. */
+		for (len = 0; len < 32; len++) {
+			uint64_t size = 1ULL << (32 - len);
+
+			if ((a & (uint32_t)(size - 1)) == 0 &&
+			    (uint64_t)a + size - 1 <= z)
+				break;
+		}
+		memset(&p, 0, sizeof(p));
+		p.family = AF_INET;
+		p.a[0] = (uint8_t)(a >> 24);
+		p.a[1] = (uint8_t)(a >> 16);
+		p.a[2] = (uint8_t)(a >> 8);
+		p.a[3] = (uint8_t)a;
+		p.len = len;
+		if ((r = tun_route_add(ifname, &p)) != 0)
+			return r;
+		if (len == 0 || (uint64_t)a + (1ULL << (32 - len)) > UINT32_MAX)
+			break;
+		a += (uint32_t)(1ULL << (32 - len));
+	}
+	return 0;
+}
+
+/* Brings the device up and routes the pools to it. Returns 0, or
+ * -TUN_E_PERM when we may not (the operator configured it). */
+static int
+configure_tun(struct dp *dp, const struct dp_config *cfg)
+{
+	const char *ifname = tun_name(dp->tun);
+	const struct cfg_pool *pl;
+	struct tun_prefix p;
+	size_t i, j;
+	int r;
+
+	if ((r = tun_link_up(ifname)) != 0)
+		return r;
+	if (cfg->mtu != 0 && (r = tun_link_mtu(ifname, cfg->mtu)) != 0)
+		return r;
+	for (i = 0; cfg->cfg != NULL && i < cfg_pool_count(cfg->cfg); i++) {
+		pl = cfg_pool_at(cfg->cfg, i);
+		for (j = 0; j < pl->nseg; j++) {
+			const struct cfg_pool_seg *sg = &pl->seg[j];
+
+			if (sg->is_net) {
+				memset(&p, 0, sizeof(p));
+				p.family = sg->first.family;
+				memcpy(p.a, sg->first.a, sizeof(p.a));
+				p.len = sg->len;
+				r = tun_route_add(ifname, &p);
+			} else if (sg->first.family == AF_INET)
+				r = route_range4(ifname, sg->first.a,
+				    sg->last.a);
+			else {
+				/* An IPv6 range: route its /64. */
+				memset(&p, 0, sizeof(p));
+				p.family = AF_INET6;
+				memcpy(p.a, sg->first.a, 8);
+				p.len = 64;
+				r = tun_route_add(ifname, &p);
+			}
+			if (r != 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+static void
+warn_forwarding(void)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_forward", "r");
+	int c;
+
+	if (f == NULL)
+		return;
+	c = fgetc(f);
+	fclose(f);
+	if (c == '0')
+		log_warnx(SUB_TUN, "IPv4 forwarding is off "
+		    "(net.ipv4.ip_forward = 0): clients reach only this host");
+}
+
+int
+dp_start(uv_loop_t *loop, struct net *net, const struct dp_config *cfg,
+    struct dp **out)
+{
+	struct dp *dp;
+	unsigned mtu = 0;
+	int r;
+
+	if (cfg->mtu > DP_MAX_MTU) {
+		log_errx(SUB_TUN, "MTU %u is above the data plane's %u",
+		    cfg->mtu, (unsigned)DP_MAX_MTU);
+		return -E_RANGE;
+	}
+	if ((dp = calloc(1, sizeof(*dp))) == NULL ||
+	    (dp->db = esp_sadb_new()) == NULL) {
+		free(dp);
+		return -E_NOMEM;
+	}
+	dp->net = net;
+	if ((r = tun_open(cfg->tun, 0, &dp->tun)) != 0) {
+		log_errx(SUB_TUN, "TUN device %s: %s%s%s", cfg->tun,
+		    tun_strerror(r), r == -TUN_E_SYS || r == -TUN_E_NODRV ?
+		    ": " : "", r == -TUN_E_SYS || r == -TUN_E_NODRV ?
+		    strerror(errno) : "");
+		goto fail;
+	}
+	if (tun_set_nonblock(dp->tun, 1) != 0) {
+		log_err(SUB_TUN, "TUN device %s", cfg->tun);
+		goto fail;
+	}
+	r = configure_tun(dp, cfg);
+	if (r == -TUN_E_PERM)
+		log_info(SUB_TUN, "no CAP_NET_ADMIN: %s must have been "
+		    "configured beforehand (link up, MTU, routes to the pools); "
+		    "leaving it as it is", tun_name(dp->tun));
+	else if (r != 0) {
+		log_errx(SUB_TUN, "configuring %s: %s", tun_name(dp->tun),
+		    tun_strerror(r));
+		goto fail;
+	}
+	if (tun_mtu(dp->tun, &mtu) == 0 && mtu > DP_MAX_MTU)
+		log_warnx(SUB_TUN, "%s has MTU %u: packets above %u are "
+		    "dropped", tun_name(dp->tun), mtu, (unsigned)DP_MAX_MTU);
+	warn_forwarding();
+	if (uv_poll_init(loop, &dp->poll, tun_fd(dp->tun)) != 0)
+		goto fail;
+	dp->poll.data = dp;
+	uv_poll_start(&dp->poll, UV_READABLE, on_tun);
+	log_info(SUB_TUN, "data plane on %s (%s), MTU %u", tun_name(dp->tun),
+	    tun_created(dp->tun) ? "created" : "attached", mtu);
+	*out = dp;
+	return 0;
+fail:
+	tun_close(dp->tun);
+	esp_sadb_free(dp->db);
+	free(dp);
+	return -E_SYS;
+}
+
+static void
+on_closed(uv_handle_t *h)
+{
+	struct dp *dp = h->data;
+	struct dp_child *ch, *next;
+	size_t i;
+
+	for (i = 0; i < DP_HASH; i++)
+		for (ch = dp->children[i]; ch != NULL; ch = next) {
+			next = ch->next;
+			child_free(dp, ch);
+		}
+	esp_sadb_free(dp->db);
+	tun_close(dp->tun);
+	free(dp);
+}
+
+void
+dp_close(struct dp *dp)
+{
+	if (dp == NULL || dp->closing)
+		return;
+	dp->closing = 1;
+	uv_poll_stop(&dp->poll);
+	uv_close((uv_handle_t *)&dp->poll, on_closed);
+}
