@@ -227,7 +227,7 @@ static const struct key keys[] = {
 	    SEC_POLICY, 0 },
 	{ SEC_PROFILE, "lifetime", p_uint, PF(lifetime), 0, 120, 86400 },
 	{ SEC_PROFILE, "reconnect_timeout", p_uint0, PF(reconnect_timeout),
-	    0, 10, 86400 },
+	    0, 1, 86400 },
 	{ SEC_PROFILE, "dpd", p_dpd, 0, 0, 0, 0 },
 	{ SEC_PROFILE, "session_id_attribute", p_attr, PF(session_id_attr),
 	    0, 16384, 32767 },
@@ -1485,7 +1485,8 @@ p_psk(struct ctx *c, struct inst *in, const struct key *k, const char *v)
 	return 0;
 }
 
-/* "INTERVAL RETRY", the numbers of IOS "dpd INTERVAL RETRY-INTERVAL". */
+/* "INTERVAL RETRIES": probe a client silent for INTERVAL seconds, and
+ * declare it dead after RETRIES unanswered retransmissions. */
 static int
 p_dpd(struct ctx *c, struct inst *in, const struct key *k, const char *v)
 {
@@ -1498,11 +1499,11 @@ p_dpd(struct ctx *c, struct inst *in, const struct key *k, const char *v)
 		return -1;
 	if (n != 2 || parse_ulong(t[0], ~0ul, &iv) != 0 ||
 	    parse_ulong(t[1], ~0ul, &rt) != 0)
-		return bad(c, k, v, "expected INTERVAL RETRY (seconds)");
-	if (iv < 10 || iv > 3600)
-		return bad(c, k, v, "interval must be 10 to 3600 seconds");
-	if (rt < 2 || rt > 60)
-		return bad(c, k, v, "retry interval must be 2 to 60 seconds");
+		return bad(c, k, v, "expected INTERVAL RETRIES");
+	if (iv < 1 || iv > 3600)
+		return bad(c, k, v, "interval must be 1 to 3600 seconds");
+	if (rt > 10)
+		return bad(c, k, v, "retries must be 0 to 10");
 	p->dpd_interval = (unsigned)iv;
 	p->dpd_retry = (unsigned)rt;
 	return 0;

@@ -32,12 +32,16 @@
 #include "core/ike_sk.h"
 #include "core/log.h"
 #include "core/pool.h"
+#include "core/session.h"
+#include "core/sessiondb.h"
 #include "core/xform.h"
 
 #define IKE_MSG_MAX		65535
 #define IKE_NONCE_LEN		32	/* our nonces: 256 bits */
 #define IKE_HASH_MIN		256	/* initial buckets per table */
 #define IKE_EAP_SERVER_NAME	"ikegate"
+#define IKE_DPD_BASE_MS		2000	/* first DPD retransmission */
+#define IKE_DPD_MAX_MS		30000	/* longest wait between them */
 
 enum ike_state {
 	IKE_S_HALF_OPEN,	/* IKE_SA_INIT answered */
@@ -95,10 +99,25 @@ struct ike_sa {
 
 	struct pool		*pool;
 	struct pool_addr	 vip;
-	int			 have_vip;
+	int			 have_vip;	/* vip assigned to this SA */
+	int			 vip_leased;	/* ... and released with it (else
+						 * its session holds the lease) */
 	struct child_sa		*child;
 
+	/* Resumption (DESIGN.md, "The flow of a session"). */
+	struct session		*session;	/* resumable session, or NULL */
+	int			 resumed;
+	int			 resume_attempt;	/* IDi is a session-id */
+
+	/* Requests we send (DPD, DELETE): window of one (2.3). */
+	uint32_t		 our_msgid;
+	int			 dpd_outstanding;
+	unsigned		 dpd_tries;
+	struct buf		*dpd_req;
+	uint64_t		 last_rx;	/* last authenticated IKE message */
+
 	struct timer		 t_half_open;
+	struct timer		 t_dpd;
 };
 
 struct ike_pool_ent {
@@ -127,6 +146,7 @@ struct ike_ctx {
 	struct ike_prof_ent	*profs;		/* per profile: its CAs */
 	size_t			 nprofs;
 	struct buf		*certreq;	/* SHA-1 SPKI hashes of our CAs */
+	struct sessiondb	*sdb;
 	const struct xform_x509	*x509;
 	const struct xform_sig	*sig;
 	uint64_t		 hash_key[2];
@@ -139,6 +159,8 @@ struct ike_ctx {
 };
 
 static struct log_ratelimit rl_input;
+
+static timer_fn on_dpd;
 
 /* Hashing: SPIs are random, but an attacker chooses SPIi, so mix it with
  * a secret before taking the bucket. */
@@ -303,10 +325,11 @@ release_vip(struct ike_sa *sa)
 
 	if (!sa->have_vip)
 		return;
-	if (pool_release(sa->pool, &sa->vip) != 0)
+	if (sa->vip_leased && pool_release(sa->pool, &sa->vip) != 0)
 		log_warnx(SUB_IKE, "address %s was not leased",
 		    pool_addr_ntop(&sa->vip, a));
 	sa->have_vip = 0;
+	sa->vip_leased = 0;
 }
 
 static void
@@ -339,8 +362,15 @@ sa_destroy(struct ike_sa *sa, const char *why)
 	if (sa->state == IKE_S_HALF_OPEN)
 		ctx->st.half_open--;
 	timer_del(ctx->th, &sa->t_half_open);
+	timer_del(ctx->th, &sa->t_dpd);
 	remove_child(sa);
 	release_vip(sa);
+	if (sa->session != NULL) {
+		/* An owner that goes away without a verdict (shutdown):
+		 * the session just loses its owner. */
+		session_set_owner(sa->session, NULL);
+		sa->session = NULL;
+	}
 	unlink_sa(ctx, sa);
 	ike_sk_cleanup(&sa->sk);
 	ike_keys_cleanup(&sa->keys);
@@ -351,9 +381,94 @@ sa_destroy(struct ike_sa *sa, const char *why)
 	buf_free(sa->idi);
 	buf_free(sa->auth1);
 	buf_free(sa->eap_identity);
+	buf_free(sa->dpd_req);
 	ct_wipe(sa, sizeof(*sa));
 	free(sa);
 	ctx->st.ike_sas--;
+}
+
+/* Writes the identity a session belongs to, for logs and views: its EAP
+ * identity, else its first IDi, with unprintable bytes as '.'. Never the
+ * session-id or token. */
+static const char *
+session_owner_name(const struct session *s, char *buf, size_t len)
+{
+	struct span id = session_eap_identity(s);
+	size_t i, n;
+
+	if (id.len == 0)
+		id = session_idi(s);
+	n = id.len < len - 1 ? id.len : len - 1;
+	for (i = 0; i < n; i++)
+		buf[i] = id.p[i] >= 0x20 && id.p[i] < 0x7f ? (char)id.p[i] :
+		    '.';
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Carries the CHILD SA's counters into the session. */
+static void
+session_sync(struct ike_sa *sa)
+{
+	struct ike_ctx *ctx = sa->ctx;
+	struct session_counters sc;
+
+	if (sa->session == NULL || sa->child == NULL)
+		return;
+	if (ctx->io.child_stats != NULL)
+		ctx->io.child_stats(ctx->io.arg, sa->child);
+	sc.pkts_in = sa->child->packets_in;
+	sc.pkts_out = sa->child->packets_out;
+	sc.bytes_in = sa->child->bytes_in;
+	sc.bytes_out = sa->child->bytes_out;
+	session_count_live(sa->session, &sc);
+}
+
+/*
+ * The IKE SA is lost (dead peer, or gone without the client's DELETE):
+ * a resumable session goes idle for its profile's reconnect_timeout with
+ * its address still reserved; then the SA is freed.
+ */
+static void
+sa_lost(struct ike_sa *sa, const char *why)
+{
+	struct ike_ctx *ctx = sa->ctx;
+	struct session *s = sa->session;
+	char own[128];
+
+	if (s != NULL) {
+		session_sync(sa);
+		remove_child(sa);
+		session_set_owner(s, NULL);
+		sa->session = NULL;
+		/* The session keeps the lease. */
+		sa->have_vip = 0;
+		sa->vip_leased = 0;
+		if (sessiondb_idle(ctx->sdb, s, ctx->now,
+		    (uint64_t)sa->profile->reconnect_timeout * 1000) == 0)
+			log_info(SUB_IKE, "session of \"%s\" kept for "
+			    "resumption for %u s", session_owner_name(s, own,
+			    sizeof(own)), sa->profile->reconnect_timeout);
+		else
+			sessiondb_remove(ctx->sdb, s);
+	}
+	sa_destroy(sa, why);
+}
+
+/* The client ended its IKE SA on purpose (2.4, DELETE) or the operator
+ * disconnected it: the session ends too and its address is released. */
+static void
+sa_ended(struct ike_sa *sa, const char *why)
+{
+	struct session *s = sa->session;
+
+	if (s != NULL) {
+		sa->session = NULL;
+		sa->have_vip = 0;
+		sa->vip_leased = 0;
+		sessiondb_remove(sa->ctx->sdb, s);
+	}
+	sa_destroy(sa, why);
 }
 
 static void
@@ -699,6 +814,7 @@ handle_init(struct ike_ctx *ctx, const struct ike_msg *m, struct span dgram,
 	sa->prop = choice;
 	sa->next_msgid = 1;
 	timer_init(&sa->t_half_open, on_half_open, sa);
+	timer_init(&sa->t_dpd, on_dpd, sa);
 	if (new_spi(ctx, &sa->spi_r) != 0)
 		goto fail;
 	memcpy(sa->ni, ni.data.p, ni.data.len);
@@ -999,6 +1115,15 @@ auth_failed(struct ike_sa *sa, const struct ike_msg_hdr *req, const char *why)
 static void
 owner_of(const struct ike_sa *sa, char *buf, size_t len)
 {
+	if (sa->session != NULL) {
+		session_owner_name(sa->session, buf, len);
+		return;
+	}
+	if (sa->resume_attempt) {
+		/* The IDi of a resume is the session-id: never shown. */
+		snprintf(buf, len, "(resuming)");
+		return;
+	}
 	struct span s = sa->eap_identity ? buf_span(sa->eap_identity) :
 	    buf_span(sa->idi);
 	size_t skip = sa->eap_identity ? 0 : 4, n;
@@ -1008,6 +1133,186 @@ owner_of(const struct ike_sa *sa, char *buf, size_t len)
 		n = len - 1;
 	memcpy(buf, s.p + skip, n);
 	buf[n] = '\0';
+}
+
+/*
+ * Creates the resumable session of a newly authenticated client (a
+ * profile with reconnect_timeout): identity, profile, policy, address.
+ * The session then holds the address lease. A resumed SA has its session
+ * already.
+ */
+static int
+session_start(struct ike_sa *sa)
+{
+	struct ike_ctx *ctx = sa->ctx;
+	struct session_params sp;
+	struct session_addr addr;
+	struct session *s = NULL;
+	const struct cfg_user *user = NULL;
+	const struct cfg_policy *pol;
+	struct span idi = buf_span(sa->idi);
+	int r;
+
+	if (sa->session != NULL)
+		return 0;
+	if (sa->eap_identity != NULL)
+		user = cfg_user_find(ctx->cfg, buf_span(sa->eap_identity));
+	pol = cfg_policy_for(sa->profile, user);
+	memset(&sp, 0, sizeof(sp));
+	sp.idi_type = idi.len > 0 ? idi.p[0] : 0;
+	sp.idi = idi.len >= 4 ? span_make(idi.p + 4, idi.len - 4) :
+	    span_make(NULL, 0);
+	sp.eap_identity = sa->eap_identity != NULL ?
+	    buf_span(sa->eap_identity) : span_make(NULL, 0);
+	sp.profile = sa->profile->name;
+	sp.policy = pol != NULL ? pol->name : NULL;
+	if (sa->have_vip) {
+		addr.addr = sa->vip;
+		addr.pool = sa->pool;
+		sp.addrs = &addr;
+		sp.naddrs = 1;
+	}
+	sp.peer = (const struct sockaddr *)&sa->path.remote;
+	if ((r = session_new(&sp, &s)) != 0)
+		return r;
+	if ((r = sessiondb_add(ctx->sdb, s, ctx->now)) != 0) {
+		session_free(s);
+		return r;
+	}
+	session_set_owner(s, sa);
+	sa->session = s;
+	/* From now on the session releases the address. */
+	sa->vip_leased = 0;
+	return 0;
+}
+
+/* Starts a request of ours on sa (DPD, DELETE): we are the original
+ * responder, so neither the I nor the R flag (3.1). */
+static int
+req_begin(struct ike_sa *sa, struct buf **bp, struct ike_chain *c)
+{
+	struct ike_msg_hdr h;
+	int r;
+
+	if ((*bp = buf_new(1024)) == NULL)
+		return -E_NOMEM;
+	memset(&h, 0, sizeof(h));
+	h.spi_i = sa->spi_i;
+	h.spi_r = sa->spi_r;
+	h.version = IKE_VERSION;
+	h.exch = IKE_EXCH_INFORMATIONAL;
+	h.msgid = sa->our_msgid;
+	if ((r = ike_msg_begin(c, *bp, &h)) != 0 ||
+	    (r = ike_msg_sk_begin(c, ike_sk_iv_len(&sa->sk))) != 0 ||
+	    (r = ike_sk_seal(&sa->sk, c, 0)) != 0) {
+		buf_free(*bp);
+		*bp = NULL;
+	}
+	return r;
+}
+
+/* The last time we heard anything authenticated from the peer: an IKE
+ * message or an ESP packet of its CHILD SA. */
+static uint64_t
+last_heard(struct ike_sa *sa)
+{
+	struct ike_ctx *ctx = sa->ctx;
+	uint64_t t = sa->last_rx, e;
+
+	if (sa->child != NULL && ctx->io.child_last_rx != NULL &&
+	    (e = ctx->io.child_last_rx(ctx->io.arg, sa->child)) > t)
+		t = e;
+	return t;
+}
+
+/* Arms dead peer detection "on demand" (the reference: the gateway
+ * probes only a client it has not heard from for the interval). */
+static void
+dpd_arm(struct ike_sa *sa, uint64_t from)
+{
+	unsigned iv = sa->profile != NULL ? sa->profile->dpd_interval : 0;
+
+	if (iv == 0 || sa->state != IKE_S_ESTABLISHED)
+		return;
+	if (timer_add(sa->ctx->th, &sa->t_dpd, from + (uint64_t)iv * 1000) != 0)
+		log_warnx(SUB_IKE, "cannot arm dead peer detection");
+}
+
+static void
+on_dpd(struct timer *t, void *arg)
+{
+	struct ike_sa *sa = arg;
+	struct ike_ctx *ctx = sa->ctx;
+	struct ike_chain c;
+	struct buf *b;
+	uint64_t now = ctx->now, last, wait;
+	char ps[NET_ADDRSTRLEN];
+
+	if (sa->dpd_outstanding) {
+		if (sa->dpd_tries >= sa->profile->dpd_retry) {
+			log_info(SUB_IKE, "peer %s of IKE SA %016llx/%016llx "
+			    "is dead: %u liveness checks unanswered",
+			    peer_str(sa, ps, sizeof(ps)),
+			    (unsigned long long)sa->spi_i,
+			    (unsigned long long)sa->spi_r, sa->dpd_tries + 1);
+			ctx->st.dpd_dead++;
+			sa_lost(sa, "dead peer");
+			return;
+		}
+		/* 2.4: retransmit the same request, with backoff. */
+		sa->dpd_tries++;
+		send_buf(ctx, &sa->path, sa->dpd_req);
+		wait = (uint64_t)IKE_DPD_BASE_MS << sa->dpd_tries;
+		if (wait > IKE_DPD_MAX_MS)
+			wait = IKE_DPD_MAX_MS;
+		if (timer_add(ctx->th, &sa->t_dpd, now + wait) != 0)
+			sa_lost(sa, "cannot arm dead peer detection");
+		return;
+	}
+	last = last_heard(sa);
+	if (last + (uint64_t)sa->profile->dpd_interval * 1000 > now) {
+		dpd_arm(sa, last);
+		return;
+	}
+	if (req_begin(sa, &b, &c) != 0) {
+		dpd_arm(sa, now);
+		return;
+	}
+	log_debug(SUB_IKE, "liveness check of %s", peer_str(sa, ps,
+	    sizeof(ps)));
+	buf_free(sa->dpd_req);
+	sa->dpd_req = b;
+	sa->dpd_outstanding = 1;
+	sa->dpd_tries = 0;
+	ctx->st.dpd_sent++;
+	send_buf(ctx, &sa->path, b);
+	if (timer_add(ctx->th, &sa->t_dpd, now + IKE_DPD_BASE_MS) != 0)
+		sa_lost(sa, "cannot arm dead peer detection");
+}
+
+/* A response to one of our requests (2.3: the one outstanding). */
+static void
+handle_response(struct ike_sa *sa, const struct ike_msg *m, uint8_t *dgram,
+    size_t len, const struct net_path *p)
+{
+	struct ike_ctx *ctx = sa->ctx;
+	struct span plain;
+	uint8_t first;
+
+	if (!sa->dpd_outstanding || m->hdr.msgid != sa->our_msgid ||
+	    m->hdr.exch != IKE_EXCH_INFORMATIONAL ||
+	    ike_sk_open(&sa->sk, m, dgram, len, 1, &plain, &first) != 0) {
+		ctx->st.rx_invalid++;
+		return;
+	}
+	sa->our_msgid++;
+	sa->dpd_outstanding = 0;
+	buf_free(sa->dpd_req);
+	sa->dpd_req = NULL;
+	sa->last_rx = ctx->now;
+	sa->path = *p;
+	timer_del(ctx->th, &sa->t_dpd);
+	dpd_arm(sa, ctx->now);
 }
 
 /*
@@ -1037,7 +1342,9 @@ establish(struct ike_sa *sa, const struct ike_msg_hdr *req, int with_id)
 	struct buf *b = NULL;
 	char owner[POOL_OWNER_MAX], ps[NET_ADDRSTRLEN], vs[POOL_ADDR_STRLEN];
 	char algs[64], ealgs[64];
-	uint16_t child_err = 0;
+	struct ike_pld_cp_attr sattr[2];
+	uint16_t child_err = 0, stypes[2];
+	size_t nsattr = 0;
 	uint32_t spi;
 	int have_cp = 0, r;
 
@@ -1046,20 +1353,34 @@ establish(struct ike_sa *sa, const struct ike_msg_hdr *req, int with_id)
 		auth_failed(sa, req, "first IKE_AUTH no longer parses");
 		return;
 	}
-	if (sa->eap_identity != NULL)
-		user = cfg_user_find(ctx->cfg, buf_span(sa->eap_identity));
-	pol = cfg_policy_for(pr, user);
+	/* A resumed session brings its authorization back as it was: no
+	 * user database, no AAA (the reference's "Avantages"). */
+	if (sa->resumed)
+		pol = session_policy(sa->session) != NULL ?
+		    cfg_policy_find(ctx->cfg, session_policy(sa->session)) :
+		    NULL;
+	else {
+		if (sa->eap_identity != NULL)
+			user = cfg_user_find(ctx->cfg,
+			    buf_span(sa->eap_identity));
+		pol = cfg_policy_for(pr, user);
+	}
 
 	memset(&creq, 0, sizeof(creq));
+	stypes[0] = pr->session_id_attr;
+	stypes[1] = pr->session_token_attr;
 	if (get_pld(m, IKE_PLD_CP, &body) == 0 &&
 	    ike_pld_parse_cp(body, &cp) == 0 &&
-	    ike_cp_parse_req(&cp, NULL, 0, &creq) == 0)
+	    ike_cp_parse_req(&cp, stypes, pr->reconnect_timeout > 0 ? 2 : 0,
+	    &creq) == 0)
 		have_cp = 1;
-	if (have_cp && ike_cp_wants_addr(&creq, AF_INET) &&
+	if (have_cp && !sa->have_vip && ike_cp_wants_addr(&creq, AF_INET) &&
 	    (sa->pool = pool_for(ctx, pol, AF_INET)) != NULL) {
 		owner_of(sa, owner, sizeof(owner));
-		if (pool_alloc(sa->pool, owner, &sa->vip) == 0)
+		if (pool_alloc(sa->pool, owner, &sa->vip) == 0) {
 			sa->have_vip = 1;
+			sa->vip_leased = 1;
+		}
 	}
 	if (have_cp && ike_cp_addr_failed(&creq, sa->have_vip, 0))
 		child_err = IKE_N_INTERNAL_ADDRESS_FAILURE;
@@ -1101,6 +1422,22 @@ establish(struct ike_sa *sa, const struct ike_msg_hdr *req, int with_id)
 		child = NULL;
 		child_err = IKE_N_TEMPORARY_FAILURE;
 	}
+	if (pr->reconnect_timeout > 0 && (r = session_start(sa)) != 0)
+		log_warn_e(SUB_IKE, r, "no session for resumption");
+	/* The session-id and a token go to clients that ask for them (with
+	 * empty attributes); a resuming client that asks again gets a
+	 * fresh token, the old one is then void. */
+	if (have_cp && sa->session != NULL &&
+	    ike_cp_asked(&creq, pr->session_id_attr) &&
+	    ike_cp_asked(&creq, pr->session_token_attr)) {
+		if (sa->resumed && session_token_rotate(sa->session) != 0)
+			log_warnx(SUB_IKE, "cannot rotate a session token");
+		sattr[0].type = pr->session_id_attr;
+		sattr[0].value = span_str(session_id(sa->session));
+		sattr[1].type = pr->session_token_attr;
+		sattr[1].value = session_token(sa->session);
+		nsattr = 2;
+	}
 	if ((r = resp_begin(sa, req, &b, &c)) != 0)
 		goto fail;
 	if ((r = add_our_auth(sa, &c, with_id)) != 0)
@@ -1108,6 +1445,8 @@ establish(struct ike_sa *sa, const struct ike_msg_hdr *req, int with_id)
 	if (have_cp && child_err != IKE_N_INTERNAL_ADDRESS_FAILURE) {
 		memset(&assign, 0, sizeof(assign));
 		assign.v4 = sa->have_vip ? &sa->vip : NULL;
+		assign.extra = sattr;
+		assign.nextra = nsattr;
 		if ((r = ike_cp_add_reply(&c, &creq, pol, &assign)) != 0)
 			goto fail;
 	}
@@ -1153,6 +1492,25 @@ establish(struct ike_sa *sa, const struct ike_msg_hdr *req, int with_id)
 	if (child_err != 0)
 		log_info(SUB_IKE, "no CHILD SA with %s: %s", ps,
 		    ike_pld_notify_name(child_err));
+	if (sa->session != NULL) {
+		unsigned caps = session_caps(sa->session) |
+		    (pr->dpd_interval > 0 ? SESSION_CAP_DPD : 0) |
+		    (sa->nat_peer || sa->nat_local ? SESSION_CAP_NATT : 0) |
+		    (sa->resumed ? SESSION_CAP_RESUMED : 0);
+
+		session_set_caps(sa->session, caps);
+		if (session_set_peer(sa->session,
+		    (const struct sockaddr *)&sa->path.remote) != 0)
+			log_debug(SUB_IKE, "session peer not recorded");
+		if (sa->resumed) {
+			sessiondb_count(ctx->sdb, SESSIONDB_EV_SUCCESS);
+			log_info(SUB_IKE, "session of \"%s\" resumed from %s "
+			    "with address %s", owner, ps, sa->have_vip ?
+			    vs : "none");
+		}
+	}
+	sa->last_rx = ctx->now;
+	dpd_arm(sa, ctx->now);
 	resp_send(sa, b, &c);
 	return;
 fail:
@@ -1202,6 +1560,112 @@ send_eap(struct ike_sa *sa, const struct ike_msg_hdr *req, struct buf *eap,
 	resp_send(sa, b, &c);
 }
 
+/* Returns 1 when id has the shape of our session-ids (18 letters). */
+static int
+is_session_id(struct span id)
+{
+	size_t i;
+
+	if (id.len != SESSION_ID_LEN)
+		return 0;
+	for (i = 0; i < id.len; i++)
+		if (!((id.p[i] >= 'a' && id.p[i] <= 'z') ||
+		    (id.p[i] >= 'A' && id.p[i] <= 'Z')))
+			return 0;
+	return 1;
+}
+
+static void
+resume_failed(struct ike_sa *sa, const struct ike_msg_hdr *req,
+    const char *why)
+{
+	sessiondb_count(sa->ctx->sdb, SESSIONDB_EV_FAILED);
+	auth_failed(sa, req, why);
+}
+
+/*
+ * A resume (DESIGN.md step 4): IDi is KEY_ID(session-id) and AUTH is a
+ * shared-key MAC keyed by the session token. The session must exist
+ * (active or idle, not expired), its profile must still allow resumption,
+ * and the token must match, compared in constant time. On failure nothing
+ * changes but the counter. When the session is still active (the client
+ * moved before dead peer detection noticed), its old SAs are replaced.
+ */
+static void
+auth_resume(struct ike_sa *sa, const struct ike_msg_hdr *req,
+    const struct ike_pld_id *id, const struct ike_pld_auth *auth)
+{
+	struct ike_ctx *ctx = sa->ctx;
+	const struct cfg_profile *pr = NULL;
+	const struct session_addr *addrs;
+	struct ike_auth_input in;
+	struct ike_sa *old;
+	struct session *s;
+	size_t i;
+
+	sessiondb_count(ctx->sdb, SESSIONDB_EV_INCOMING);
+	if ((s = sessiondb_lookup(ctx->sdb, id->data, ctx->now)) == NULL) {
+		resume_failed(sa, req, "resume of an unknown or expired "
+		    "session");
+		return;
+	}
+	for (i = 0; i < cfg_profile_count(ctx->cfg); i++)
+		if (strcmp(cfg_profile_at(ctx->cfg, i)->name,
+		    session_profile(s)) == 0)
+			pr = cfg_profile_at(ctx->cfg, i);
+	if (pr == NULL || pr->reconnect_timeout == 0) {
+		resume_failed(sa, req, "resume under a profile that no longer "
+		    "allows it");
+		return;
+	}
+	if (auth->method != IKE_AUTH_SHARED_KEY_MIC) {
+		resume_failed(sa, req, "resume without a shared-key AUTH");
+		return;
+	}
+	sa->profile = pr;
+	peer_auth_input(sa, &in);
+	if (ike_auth_psk_verify(&in, session_token(s), auth->data) != 0) {
+		sa->profile = NULL;
+		resume_failed(sa, req, "resume with a wrong session token");
+		return;
+	}
+	if (!ike_prop_ike_allowed(&sa->prop, pr->proposal)) {
+		sa->profile = NULL;
+		resume_failed(sa, req, "IKE proposal not allowed by the "
+		    "profile");
+		return;
+	}
+	if ((old = session_owner(s)) != NULL) {
+		/* Still active: the client came back before we noticed it
+		 * had gone. The session and its address stay; the old SAs
+		 * go. */
+		session_sync(old);
+		session_set_owner(s, NULL);
+		old->session = NULL;
+		old->have_vip = 0;
+		old->vip_leased = 0;
+		sa_destroy(old, "replaced by a resumed IKE SA");
+	} else if (sessiondb_resume(ctx->sdb, s, ctx->now) != 0) {
+		sa->profile = NULL;
+		resume_failed(sa, req, "resume of an expired session");
+		return;
+	}
+	session_set_owner(s, sa);
+	sa->session = s;
+	sa->resumed = 1;
+	sa->auth_verify = "PSK (resumed)";
+	if (session_eap_identity(s).len > 0 && copy_span(&sa->eap_identity,
+	    session_eap_identity(s)) != 0)
+		return;
+	if (session_addrs(s, &addrs) > 0) {
+		sa->vip = addrs[0].addr;
+		sa->pool = addrs[0].pool;
+		sa->have_vip = 1;
+		sa->vip_leased = 0;
+	}
+	establish(sa, req, 1);
+}
+
 /* First IKE_AUTH request: identify the profile, then authenticate with
  * the AUTH payload or start EAP. */
 static void
@@ -1230,6 +1694,16 @@ auth_first(struct ike_sa *sa, const struct ike_msg_hdr *req,
 	    copy_span(&sa->auth1, m->data) != 0)
 		return;
 	sa->auth1_first = m->pld[0].type;
+	if (id.type == IKE_ID_KEY_ID && is_session_id(id.data) &&
+	    get_pld(m, IKE_PLD_AUTH, &body) == 0) {
+		sa->resume_attempt = 1;
+		if (ike_pld_parse_auth(body, &auth) != 0) {
+			resume_failed(sa, req, "malformed AUTH payload");
+			return;
+		}
+		auth_resume(sa, req, &id, &auth);
+		return;
+	}
 	if ((sa->profile = cfg_profile_match(ctx->cfg, (enum cfg_id_type)id.type,
 	    id.data)) == NULL) {
 		auth_failed(sa, req, "no profile matches its identity");
@@ -1460,7 +1934,7 @@ handle_info(struct ike_sa *sa, const struct ike_msg_hdr *req,
 	resp_send(sa, b, &c);
 	if (delete_ike) {
 		ctx->st.deleted_by_peer++;
-		sa_destroy(sa, "deleted by the peer");
+		sa_ended(sa, "deleted by the peer");
 	} else if (delete_child) {
 		char ps[NET_ADDRSTRLEN];
 
@@ -1535,9 +2009,19 @@ ike_ctx_input(struct ike_ctx *ctx, struct span dgram,
 			    ps, err_str(r));
 		return;
 	}
-	/* We answer; we never initiate yet, so responses are stray. */
-	if (h->flags & IKE_FLAG_RESPONSE || !(h->flags & IKE_FLAG_INITIATOR)) {
+	/* Every message comes from an original initiator: we only
+	 * respond to IKE SAs, and send requests on them (DPD). */
+	if (!(h->flags & IKE_FLAG_INITIATOR)) {
 		ctx->st.rx_invalid++;
+		return;
+	}
+	if (h->flags & IKE_FLAG_RESPONSE) {
+		if ((sa = find_by_r(ctx, h->spi_r)) == NULL ||
+		    sa->spi_i != h->spi_i || h->exch == IKE_EXCH_SA_INIT) {
+			ctx->st.rx_invalid++;
+			return;
+		}
+		handle_response(sa, m, ctx->rx, dgram.len, p);
 		return;
 	}
 	if (h->exch == IKE_EXCH_SA_INIT) {
@@ -1604,6 +2088,7 @@ ike_ctx_input(struct ike_ctx *ctx, struct span dgram,
 		return;
 	}
 	sa->next_msgid++;
+	sa->last_rx = now_ms;
 	/* The client may have moved (NAT rebinding, port 4500 after
 	 * IKE_SA_INIT): answer where the protected request came from. */
 	sa->path = *p;
@@ -1767,6 +2252,28 @@ load_cas(struct ike_ctx *ctx)
 	return 0;
 }
 
+/* A session leaves the database (expired, or removed): its address goes
+ * back to the pool. */
+static void
+session_release(void *arg, struct session *s, enum sessiondb_why why)
+{
+	const struct session_addr *addrs;
+	char own[128], as[POOL_ADDR_STRLEN];
+	size_t i, n = session_addrs(s, &addrs);
+
+	(void)arg;
+	for (i = 0; i < n; i++)
+		if (addrs[i].pool != NULL &&
+		    pool_release(addrs[i].pool, &addrs[i].addr) != 0)
+			log_warnx(SUB_IKE, "address %s was not leased",
+			    pool_addr_ntop(&addrs[i].addr, as));
+	if (why == SESSIONDB_EXPIRED)
+		log_info(SUB_IKE, "idle session of \"%s\" expired%s%s",
+		    session_owner_name(s, own, sizeof(own)),
+		    n > 0 ? ", address released: " : "",
+		    n > 0 ? pool_addr_ntop(&addrs[0].addr, as) : "");
+}
+
 int
 ike_ctx_new(const struct cfg *cfg, const struct ike_creds *creds,
     struct timer_heap *th, const struct ike_io *io, struct ike_ctx **out)
@@ -1791,6 +2298,16 @@ ike_ctx_new(const struct cfg *cfg, const struct ike_creds *creds,
 	}
 	if ((r = build_pools(ctx)) != 0 || (r = load_cas(ctx)) != 0)
 		goto fail;
+	{
+		struct sessiondb_conf sc;
+
+		memset(&sc, 0, sizeof(sc));
+		sc.timers = th;
+		sc.release = session_release;
+		sc.arg = ctx;
+		if ((r = sessiondb_new(&sc, &ctx->sdb)) != 0)
+			goto fail;
+	}
 	*out = ctx;
 	return 0;
 fail:
@@ -1807,6 +2324,8 @@ ike_ctx_free(struct ike_ctx *ctx)
 		return;
 	while (ctx->all != NULL)
 		sa_destroy(ctx->all, NULL);
+	/* Before the pools: the sessions' leases die with them. */
+	sessiondb_free(ctx->sdb);
 	for (i = 0; i < ctx->npools; i++) {
 		pool_free(ctx->pools[i].v4);
 		pool_free(ctx->pools[i].v6);
@@ -2008,3 +2527,109 @@ ike_ctx_show_pools(struct ike_ctx *ctx, struct buf *out, int json)
 		r = buf_add(out, "]\n", 2);
 	return r;
 }
+
+/* Refreshes the counters an active session shows. */
+static int
+sync_one(void *arg, struct session *s)
+{
+	struct ike_sa *sa = session_owner(s);
+
+	(void)arg;
+	if (sa != NULL)
+		session_sync(sa);
+	return 0;
+}
+
+int
+ike_ctx_show_sessions(struct ike_ctx *ctx, struct buf *out, unsigned flags)
+{
+	(void)sessiondb_foreach(ctx->sdb, sync_one, NULL);
+	return sessiondb_show(ctx->sdb, out, ctx->now, flags);
+}
+
+int
+ike_ctx_stats_reconnect(struct ike_ctx *ctx, struct buf *out, int json)
+{
+	return sessiondb_show_stats(ctx->sdb, out, json);
+}
+
+/* Tells the client its IKE SA is gone (1.4.1), best effort: the SA is
+ * deleted at once, without waiting for an answer. */
+static void
+send_delete(struct ike_sa *sa)
+{
+	struct ike_pld_delete del;
+	struct ike_msg_hdr h;
+	struct ike_chain c;
+	struct buf *b;
+
+	if (sa->dpd_outstanding)
+		sa->our_msgid++;
+	if ((b = buf_new(1024)) == NULL)
+		return;
+	memset(&h, 0, sizeof(h));
+	h.spi_i = sa->spi_i;
+	h.spi_r = sa->spi_r;
+	h.version = IKE_VERSION;
+	h.exch = IKE_EXCH_INFORMATIONAL;
+	h.msgid = sa->our_msgid;
+	memset(&del, 0, sizeof(del));
+	del.proto = IKE_PROTO_IKE;
+	if (ike_msg_begin(&c, b, &h) == 0 &&
+	    ike_msg_sk_begin(&c, ike_sk_iv_len(&sa->sk)) == 0 &&
+	    ike_pld_add_delete(&c, &del) == 0 &&
+	    ike_sk_seal(&sa->sk, &c, 0) == 0)
+		send_buf(sa->ctx, &sa->path, b);
+	buf_free(b);
+}
+
+int
+ike_ctx_disconnect(struct ike_ctx *ctx, struct span id)
+{
+	struct session *s;
+	struct ike_sa *sa;
+	char own[128];
+
+	if ((s = sessiondb_lookup(ctx->sdb, id, ctx->now)) == NULL)
+		return -E_NOENT;
+	log_info(SUB_IKE, "session of \"%s\" disconnected by the operator",
+	    session_owner_name(s, own, sizeof(own)));
+	if ((sa = session_owner(s)) != NULL) {
+		if (sa->state == IKE_S_ESTABLISHED)
+			send_delete(sa);
+		sa_ended(sa, "disconnected by the operator");
+	} else
+		sessiondb_remove(ctx->sdb, s);
+	return 0;
+}
+
+#if IKEGATE_DEBUG
+static int
+debug_one(void *arg, struct session *s)
+{
+	const struct session_addr *addrs;
+	struct buf *out = arg;
+	char as[POOL_ADDR_STRLEN], own[128];
+	struct span tok = session_token(s);
+
+	return addf(out, "%s %.*s %s %s %s\n", session_id(s), (int)tok.len,
+	    (const char *)tok.p, session_owner_name(s, own, sizeof(own)),
+	    session_addrs(s, &addrs) > 0 ?
+	    pool_addr_ntop(&addrs[0].addr, as) : "-",
+	    session_state(s) == SESSION_ACTIVE ? "active" : "idle");
+}
+
+int
+ike_ctx_debug_sessions(struct ike_ctx *ctx, struct buf *out)
+{
+	return sessiondb_foreach(ctx->sdb, debug_one, out);
+}
+#else
+int
+ike_ctx_debug_sessions(struct ike_ctx *ctx, struct buf *out)
+{
+	(void)ctx;
+	(void)out;
+	return -E_NOTSUP;
+}
+#endif

@@ -47,6 +47,9 @@ struct ike_io {
 	/* Refreshes c's counters from the data plane (for show sa).
 	 * Optional. */
 	void	(*child_stats)(void *arg, struct child_sa *c);
+	/* Monotonic ms of the last authenticated ESP packet of c (0: none),
+	 * so that dead peer detection probes only silent peers. Optional. */
+	uint64_t (*child_last_rx)(void *arg, const struct child_sa *c);
 	void	*arg;
 };
 
@@ -62,6 +65,7 @@ struct ike_stats {
 	uint64_t	init_ok, init_invalid_ke, init_no_proposal;
 	uint64_t	auth_ok, auth_failed;
 	uint64_t	half_open_expired;
+	uint64_t	dpd_sent, dpd_dead;
 	uint64_t	deleted_by_peer;
 	size_t		ike_sas, half_open, child_sas;
 };
@@ -101,6 +105,28 @@ int	ike_ctx_show_sa(struct ike_ctx *ctx, struct buf *out, int json)
  * JSON array of objects {name, family, total, used} when json. Returns 0
  * or -E_RANGE (out full). */
 int	ike_ctx_show_pools(struct ike_ctx *ctx, struct buf *out, int json)
+	    __attribute__((warn_unused_result));
+
+/* Appends `ikectl show sessions` (flags: SESSION_FMT_DETAIL and
+ * SESSION_FMT_JSON from core/session.h) to out. No secret is shown. */
+int	ike_ctx_show_sessions(struct ike_ctx *ctx, struct buf *out,
+	    unsigned flags) __attribute__((warn_unused_result));
+
+/* Appends `ikectl stats reconnect`: the five lines of Cisco's `show
+ * crypto ikev2 stats reconnect`, or JSON. */
+int	ike_ctx_stats_reconnect(struct ike_ctx *ctx, struct buf *out, int json)
+	    __attribute__((warn_unused_result));
+
+/* Ends the session whose session-id is id, active or idle (`ikectl
+ * disconnect`): an active client is sent a DELETE, the address goes back
+ * to its pool. Returns 0 or -E_NOENT. */
+int	ike_ctx_disconnect(struct ike_ctx *ctx, struct span id)
+	    __attribute__((warn_unused_result));
+
+/* Debug builds only (configure --enable-debug): appends one line per
+ * session with its session-id and token, for tests that resume with a
+ * client that cannot ask for them (strongSwan). */
+int	ike_ctx_debug_sessions(struct ike_ctx *ctx, struct buf *out)
 	    __attribute__((warn_unused_result));
 
 /* Returns a snapshot of the counters. */

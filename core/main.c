@@ -30,6 +30,7 @@
 #include "core/ike_sa.h"
 #include "core/log.h"
 #include "core/net.h"
+#include "core/session.h"
 #include "core/xform.h"
 
 #define IKEGATED_CONFIG	IKEGATE_SYSCONFDIR "/ikegate/ikegate.ini"
@@ -274,6 +275,84 @@ child_stats(void *arg, struct child_sa *c)
 	c->drops_out = st.drops_out;
 }
 
+static uint64_t
+child_last_rx(void *arg, const struct child_sa *c)
+{
+	struct daemon *d = arg;
+
+	return d->dp != NULL ? dp_child_last_rx(d->dp, c->spi_in) : 0;
+}
+
+/* Parses [--detail] [--json] into SESSION_FMT_* flags; -1 on anything
+ * else. */
+static int
+show_flags(int argc, char **argv, int detail_ok)
+{
+	int i, flags = 0;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			flags |= SESSION_FMT_JSON;
+		else if (detail_ok && strcmp(argv[i], "--detail") == 0)
+			flags |= SESSION_FMT_DETAIL;
+		else
+			return -1;
+	}
+	return flags;
+}
+
+static int
+ctl_show_sessions(void *arg, int argc, char **argv, struct buf *out)
+{
+	struct daemon *d = arg;
+	int flags = show_flags(argc, argv, 1);
+
+	if (flags < 0)
+		return buf_add_span(out, span_str("usage: show sessions "
+		    "[--detail] [--json]\n")) ? -E_NOMEM : -E_INVAL;
+	ike_ctx_set_now(d->ike, ev_now(&d->ev));
+	return ike_ctx_show_sessions(d->ike, out, (unsigned)flags);
+}
+
+static int
+ctl_stats_reconnect(void *arg, int argc, char **argv, struct buf *out)
+{
+	struct daemon *d = arg;
+	int flags = show_flags(argc, argv, 0);
+
+	if (flags < 0)
+		return buf_add_span(out, span_str("usage: stats reconnect "
+		    "[--json]\n")) ? -E_NOMEM : -E_INVAL;
+	return ike_ctx_stats_reconnect(d->ike, out,
+	    (flags & SESSION_FMT_JSON) != 0);
+}
+
+static int
+ctl_disconnect(void *arg, int argc, char **argv, struct buf *out)
+{
+	struct daemon *d = arg;
+	int r;
+
+	if (argc != 1)
+		return buf_add_span(out, span_str("usage: disconnect "
+		    "SESSION-ID\n")) ? -E_NOMEM : -E_INVAL;
+	ike_ctx_set_now(d->ike, ev_now(&d->ev));
+	if ((r = ike_ctx_disconnect(d->ike, span_str(argv[0]))) == -E_NOENT)
+		return buf_add_span(out, span_str("no such session\n")) ?
+		    -E_NOMEM : r;
+	return r;
+}
+
+#if IKEGATE_DEBUG
+static int
+ctl_debug_sessions(void *arg, int argc, char **argv, struct buf *out)
+{
+	struct daemon *d = arg;
+
+	return ike_ctx_debug_sessions(d->ike, out);
+}
+#endif
+
 static int
 ctl_show_dp(void *arg, int argc, char **argv, struct buf *out)
 {
@@ -334,7 +413,8 @@ serve(struct daemon *d, int foreground)
 	const struct cfg_gateway *gw = cfg_gateway(d->cfg);
 	struct ev_ops eops = { on_reload, on_shutdown, d };
 	struct net_ops nops = { on_ike, on_esp, d };
-	struct ike_io io = { ike_send, child_up, child_down, child_stats, d };
+	struct ike_io io = { ike_send, child_up, child_down, child_stats,
+	    child_last_rx, d };
 	struct dp_config dc;
 	struct net_config nc;
 	int r;
@@ -370,8 +450,20 @@ serve(struct daemon *d, int foreground)
 	}
 	if ((r = ctl_register(d->ctl, "show sa", ctl_show_sa, d)) != 0 ||
 	    (r = ctl_register(d->ctl, "show pools", ctl_show_pools, d)) != 0 ||
-	    (r = ctl_register(d->ctl, "show dataplane", ctl_show_dp, d)) != 0)
+	    (r = ctl_register(d->ctl, "show dataplane", ctl_show_dp, d)) != 0 ||
+	    (r = ctl_register(d->ctl, "show sessions", ctl_show_sessions,
+	    d)) != 0 ||
+	    (r = ctl_register(d->ctl, "stats reconnect", ctl_stats_reconnect,
+	    d)) != 0 ||
+	    (r = ctl_register(d->ctl, "disconnect", ctl_disconnect, d)) != 0)
 		goto out;
+#if IKEGATE_DEBUG
+	/* Test hook: session-ids and tokens in clear, for tests whose
+	 * client cannot ask for them. Never in a release build. */
+	if ((r = ctl_register(d->ctl, "debug sessions", ctl_debug_sessions,
+	    d)) != 0)
+		goto out;
+#endif
 	log_info(SUB_MAIN, "ikegated %s started", IKEGATE_VERSION);
 	(void)foreground;
 	ev_run(&d->ev);

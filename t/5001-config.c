@@ -487,13 +487,16 @@ static const struct bad {
 	    "expected one of eap-mschapv2, psk, cert" },
 	{ PROFILE_HEAD "local_auth = psk\nremote_auth = psk\n"
 	    "psk = 0123456789abcdef\npolicy = tailpolicy\ndpd = 45\n", 7,
-	    "expected INTERVAL RETRY" },
+	    "expected INTERVAL RETRIES" },
 	{ PROFILE_HEAD "local_auth = psk\nremote_auth = psk\n"
-	    "psk = 0123456789abcdef\npolicy = tailpolicy\ndpd = 5 2\n", 7,
-	    "interval must be 10 to 3600" },
+	    "psk = 0123456789abcdef\npolicy = tailpolicy\ndpd = 0 2\n", 7,
+	    "interval must be 1 to 3600" },
+	{ PROFILE_HEAD "local_auth = psk\nremote_auth = psk\n"
+	    "psk = 0123456789abcdef\npolicy = tailpolicy\ndpd = 45 11\n", 7,
+	    "retries must be 0 to 10" },
 	{ PROFILE_HEAD "local_auth = psk\nremote_auth = psk\n"
 	    "psk = 0123456789abcdef\npolicy = tailpolicy\n"
-	    "reconnect_timeout = 5\n", 7, "expected 0 (off)" },
+	    "reconnect_timeout = 90000\n", 7, "expected 0 (off)" },
 	{ PROFILE_HEAD "local_auth = psk\nremote_auth = psk\n"
 	    "psk = 0123456789abcdef\npolicy = tailpolicy\n"
 	    "session_id_attribute = 100\n", 7, "private-use range" },
