@@ -1,6 +1,9 @@
 /* buf.c: owning byte buffer with hard maximum, headroom and wiping. */
 #include "config.h"
 
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -256,5 +259,84 @@ buf_set_u32(struct buf *b, size_t off, uint32_t v)
 	p[1] = (uint8_t)(v >> 16);
 	p[2] = (uint8_t)(v >> 8);
 	p[3] = (uint8_t)v;
+	return 0;
+}
+
+int
+buf_addf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	uint8_t *p;
+	int n, r;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -E_INVAL;
+	/* One byte more for the NUL vsnprintf writes, then drop it. */
+	if ((r = buf_reserve(b, (size_t)n + 1, &p)) != 0)
+		return r;
+	va_start(ap, fmt);
+	vsnprintf((char *)p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len--;
+	return 0;
+}
+
+int
+buf_add_json_str(struct buf *b, struct span s)
+{
+	static const char hex[] = "0123456789abcdef";
+	char e[6] = { '\\', 'u', '0', '0', 0, 0 };
+	size_t i;
+	int r = buf_add_u8(b, '"');
+
+	for (i = 0; i < s.len && r == 0; i++) {
+		uint8_t c = s.p[i];
+
+		if (c == '"' || c == '\\') {
+			char q[2] = { '\\', (char)c };
+
+			r = buf_add(b, q, 2);
+		} else if (c >= 0x20 && c < 0x7f)
+			r = buf_add_u8(b, c);
+		else {
+			e[4] = hex[c >> 4];
+			e[5] = hex[c & 15];
+			r = buf_add(b, e, 6);
+		}
+	}
+	return r == 0 ? buf_add_u8(b, '"') : r;
+}
+
+int
+buf_read_file(const char *path, size_t max, struct buf **out)
+{
+	uint8_t chunk[4096];
+	struct buf *b;
+	size_t n;
+	FILE *f;
+	int r = 0, saved;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return -E_SYS;
+	if ((b = buf_new(max)) == NULL) {
+		fclose(f);
+		return -E_NOMEM;
+	}
+	while (r == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		r = buf_add(b, chunk, n);
+	if (r == 0 && ferror(f))
+		r = -E_SYS;
+	saved = errno;
+	fclose(f);
+	ct_wipe(chunk, sizeof(chunk));
+	if (r != 0) {
+		buf_free(b);
+		errno = saved;
+		return r;
+	}
+	*out = b;
 	return 0;
 }

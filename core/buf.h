@@ -71,6 +71,23 @@ int		 buf_prepend(struct buf *b, size_t n, uint8_t **ptr) BUF_WUR;
 int		 buf_mut(struct buf *b, size_t off, size_t n, uint8_t **ptr)
 		    BUF_WUR;
 
+/* Appends printf-formatted text (no NUL). -E_RANGE past the maximum,
+ * -E_INVAL for a formatting error. */
+int		 buf_addf(struct buf *b, const char *fmt, ...) BUF_WUR
+		    __attribute__((format(printf, 2, 3)));
+
+/* Appends s as a JSON string: quoted, with '"', '\\' and every byte
+ * outside printable ASCII escaped as \\u00XX (so bytes of any encoding
+ * stay safe in the output). */
+int		 buf_add_json_str(struct buf *b, struct span s) BUF_WUR;
+
+/* Reads the whole file at path into a new buffer of at most max bytes,
+ * returned owned in *out. Returns 0, -E_SYS (errno set), -E_RANGE (the
+ * file is larger), -E_NOMEM. For configuration and key files, not for
+ * the packet path. */
+int		 buf_read_file(const char *path, size_t max, struct buf **out)
+		    BUF_WUR;
+
 /* Overwrite content at off in network byte order (back-patching lengths);
  * -E_RANGE when off is outside the content. */
 int		 buf_set_u8(struct buf *b, size_t off, uint8_t v) BUF_WUR;

@@ -449,25 +449,6 @@ child_sa_free(struct child_sa *c)
 	free(c);
 }
 
-/* Appends printf-formatted text to out. */
-static int
-addf(struct buf *out, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int
-addf(struct buf *out, const char *fmt, ...)
-{
-	char line[256];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(line))
-		return -E_RANGE;
-	return buf_add(out, line, (size_t)n);
-}
 
 /* Appends the selectors v[0..n) separated by ",". */
 static int
@@ -479,7 +460,7 @@ add_sels(struct buf *out, const struct child_sa_sel *v, size_t n)
 
 	for (i = 0; i < n; i++)
 		if ((r = child_sa_sel_str(&v[i], s, sizeof(s))) != 0 ||
-		    (r = addf(out, "%s%s", i > 0 ? "," : "", s)) != 0)
+		    (r = buf_addf(out, "%s%s", i > 0 ? "," : "", s)) != 0)
 			return r;
 	return 0;
 }
@@ -506,14 +487,14 @@ child_sa_format(const struct child_sa *c, uint64_t now_ms, struct buf *out)
 			return -E_INVAL;
 		port = ntohs(s4->sin_port);
 	}
-	if ((r = addf(out, "ESP in 0x%08x out 0x%08x %s %s peer %s[%u] ",
+	if ((r = buf_addf(out, "ESP in 0x%08x out 0x%08x %s %s peer %s[%u] ",
 	    c->spi_in, c->spi_out, alg, c->prop.esn ? "esn" : "noesn", host,
 	    port)) != 0 ||
 	    (r = add_sels(out, c->ts.i, c->ts.ni)) != 0 ||
-	    (r = addf(out, " === ")) != 0 ||
+	    (r = buf_addf(out, " === ")) != 0 ||
 	    (r = add_sels(out, c->ts.r, c->ts.nr)) != 0)
 		return r;
-	return addf(out, " up %llus in %llu bytes %llu packets %llu drops "
+	return buf_addf(out, " up %llus in %llu bytes %llu packets %llu drops "
 	    "out %llu bytes %llu packets %llu drops\n",
 	    (unsigned long long)(now_ms >= c->created_ms ?
 	    (now_ms - c->created_ms) / 1000 : 0),

@@ -2131,34 +2131,6 @@ ike_ctx_input(struct ike_ctx *ctx, struct span dgram,
 	}
 }
 
-/* Reads a whole (small) file; startup only. */
-static int
-read_file(const char *path, struct buf **out)
-{
-	uint8_t chunk[4096];
-	struct buf *b;
-	size_t n;
-	FILE *f;
-	int r = 0;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return -E_SYS;
-	if ((b = buf_new(1u << 20)) == NULL) {
-		fclose(f);
-		return -E_NOMEM;
-	}
-	while (r == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		r = buf_add(b, chunk, n);
-	if (ferror(f))
-		r = -E_SYS;
-	fclose(f);
-	if (r != 0) {
-		buf_free(b);
-		return r;
-	}
-	*out = b;
-	return 0;
-}
 
 static int
 build_pools(struct ike_ctx *ctx)
@@ -2227,7 +2199,7 @@ load_cas(struct ike_ctx *ctx)
 			continue;
 		if (ctx->x509 == NULL)
 			return -E_NOTSUP;
-		if ((r = read_file(pr->ca, &b)) != 0) {
+		if ((r = buf_read_file(pr->ca, 1u << 20, &b)) != 0) {
 			log_err(SUB_CFG, "profile %s: cannot read CA file %s",
 			    pr->name, pr->ca);
 			return r;
@@ -2354,47 +2326,7 @@ ike_ctx_stats(const struct ike_ctx *ctx, struct ike_stats *st)
 	*st = ctx->st;
 }
 
-/* Appends s to out with JSON string escaping. */
-static int
-json_str(struct buf *out, const char *s)
-{
-	char e[8];
-	int r = buf_add_u8(out, '"');
 
-	for (; r == 0 && *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\') {
-			e[0] = '\\';
-			e[1] = (char)ch;
-			r = buf_add(out, e, 2);
-		} else if (ch < 0x20) {
-			snprintf(e, sizeof(e), "\\u%04x", ch);
-			r = buf_add(out, e, 6);
-		} else
-			r = buf_add_u8(out, ch);
-	}
-	return r == 0 ? buf_add_u8(out, '"') : r;
-}
-
-static int
-addf(struct buf *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int
-addf(struct buf *out, const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return -E_INTERNAL;
-	return buf_add(out, line, (size_t)n < sizeof(line) ? (size_t)n :
-	    sizeof(line) - 1);
-}
 
 int
 ike_ctx_show_sa(struct ike_ctx *ctx, struct buf *out, int json)
@@ -2428,30 +2360,30 @@ ike_ctx_show_sa(struct ike_ctx *ctx, struct buf *out, int json)
 		else
 			vs[0] = '\0';
 		if (json) {
-			r = addf(out, "%s{\"spi_i\":\"%016llx\",\"spi_r\":"
+			r = buf_addf(out, "%s{\"spi_i\":\"%016llx\",\"spi_r\":"
 			    "\"%016llx\",\"state\":\"%s\",\"local\":", first ?
 			    "" : ",", (unsigned long long)sa->spi_i,
 			    (unsigned long long)sa->spi_r,
 			    state_names[sa->state]);
 			first = 0;
-			if (r == 0) r = json_str(out, ls);
-			if (r == 0) r = addf(out, ",\"remote\":");
-			if (r == 0) r = json_str(out, ps);
-			if (r == 0) r = addf(out, ",\"nat\":%s,\"profile\":",
+			if (r == 0) r = buf_add_json_str(out, span_str(ls));
+			if (r == 0) r = buf_addf(out, ",\"remote\":");
+			if (r == 0) r = buf_add_json_str(out, span_str(ps));
+			if (r == 0) r = buf_addf(out, ",\"nat\":%s,\"profile\":",
 			    sa->nat_peer || sa->nat_local ? "true" : "false");
-			if (r == 0) r = json_str(out, sa->profile ?
-			    sa->profile->name : "");
-			if (r == 0) r = addf(out, ",\"identity\":");
-			if (r == 0) r = json_str(out, owner);
-			if (r == 0) r = addf(out, ",\"auth\":");
-			if (r == 0) r = json_str(out, sa->auth_verify ?
-			    sa->auth_verify : "");
-			if (r == 0) r = addf(out, ",\"ike\":\"%s\",\"address\":"
+			if (r == 0) r = buf_add_json_str(out, span_str(sa->profile ?
+			    sa->profile->name : ""));
+			if (r == 0) r = buf_addf(out, ",\"identity\":");
+			if (r == 0) r = buf_add_json_str(out, span_str(owner));
+			if (r == 0) r = buf_addf(out, ",\"auth\":");
+			if (r == 0) r = buf_add_json_str(out, span_str(sa->auth_verify ?
+			    sa->auth_verify : ""));
+			if (r == 0) r = buf_addf(out, ",\"ike\":\"%s\",\"address\":"
 			    "\"%s\",\"uptime\":%llu", algs, vs,
 			    (unsigned long long)((ctx->now - sa->created) /
 			    1000));
 			if (r == 0 && ch != NULL)
-				r = addf(out, ",\"child\":{\"spi_in\":"
+				r = buf_addf(out, ",\"child\":{\"spi_in\":"
 				    "\"%08x\",\"spi_out\":\"%08x\",\"esp\":"
 				    "\"%s\",\"esn\":%s,\"bytes_in\":%llu,"
 				    "\"bytes_out\":%llu,\"packets_in\":%llu,"
@@ -2469,7 +2401,7 @@ ike_ctx_show_sa(struct ike_ctx *ctx, struct buf *out, int json)
 				r = buf_add_u8(out, '}');
 			continue;
 		}
-		r = addf(out, "IKE SA %016llx/%016llx %s\n"
+		r = buf_addf(out, "IKE SA %016llx/%016llx %s\n"
 		    "  local %s remote %s%s\n"
 		    "  profile %s identity \"%s\" auth %s\n"
 		    "  %s address %s up %llus\n",
@@ -2508,17 +2440,17 @@ ike_ctx_show_pools(struct ike_ctx *ctx, struct buf *out, int json)
 				continue;
 			pool_stats(pl, &total, &used);
 			if (!json) {
-				r = addf(out, "pool %s %s total %zu used %zu\n",
+				r = buf_addf(out, "pool %s %s total %zu used %zu\n",
 				    pe->cfg->name, f == 0 ? "ipv4" : "ipv6",
 				    total, used);
 				continue;
 			}
-			r = addf(out, "%s{\"name\":", first ? "" : ",");
+			r = buf_addf(out, "%s{\"name\":", first ? "" : ",");
 			first = 0;
 			if (r == 0)
-				r = json_str(out, pe->cfg->name);
+				r = buf_add_json_str(out, span_str(pe->cfg->name));
 			if (r == 0)
-				r = addf(out, ",\"family\":\"%s\","
+				r = buf_addf(out, ",\"family\":\"%s\","
 				    "\"total\":%zu,\"used\":%zu}",
 				    f == 0 ? "ipv4" : "ipv6", total, used);
 		}
@@ -2612,7 +2544,7 @@ debug_one(void *arg, struct session *s)
 	char as[POOL_ADDR_STRLEN], own[128];
 	struct span tok = session_token(s);
 
-	return addf(out, "%s %.*s %s %s %s\n", session_id(s), (int)tok.len,
+	return buf_addf(out, "%s %.*s %s %s %s\n", session_id(s), (int)tok.len,
 	    (const char *)tok.p, session_owner_name(s, own, sizeof(own)),
 	    session_addrs(s, &addrs) > 0 ?
 	    pool_addr_ntop(&addrs[0].addr, as) : "-",

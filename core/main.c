@@ -95,32 +95,6 @@ struct daemon {
  * trailer, HMAC-SHA-512-256 ICV), rounded down. */
 #define IKEGATED_TUN_MTU	1400
 
-static int
-read_file(const char *path, struct buf **out)
-{
-	uint8_t chunk[4096];
-	struct buf *b;
-	size_t n;
-	FILE *f;
-	int r = 0;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return -E_SYS;
-	if ((b = buf_new(1u << 20)) == NULL) {
-		fclose(f);
-		return -E_NOMEM;
-	}
-	while (r == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		r = buf_add(b, chunk, n);
-	if (r == 0 && ferror(f))
-		r = -E_SYS;
-	fclose(f);
-	if (r != 0)
-		buf_free(b);
-	else
-		*out = b;
-	return r;
-}
 
 /* Loads the gateway's certificate and private key, when configured,
  * printing errors to errfp. Returns 0 or a negative code. */
@@ -139,7 +113,7 @@ load_creds(const struct cfg_gateway *gw, struct ike_creds *cr, FILE *errfp)
 		return -E_NOTSUP;
 	}
 	if (gw->certificate != NULL) {
-		if ((r = read_file(gw->certificate, &b)) != 0) {
+		if ((r = buf_read_file(gw->certificate, 1u << 20, &b)) != 0) {
 			fprintf(errfp, "certificate %s: %s\n", gw->certificate,
 			    r == -E_SYS ? strerror(errno) : err_str(r));
 			return r;
@@ -153,7 +127,7 @@ load_creds(const struct cfg_gateway *gw, struct ike_creds *cr, FILE *errfp)
 		}
 	}
 	if (gw->private_key != NULL) {
-		if ((r = read_file(gw->private_key, &b)) != 0) {
+		if ((r = buf_read_file(gw->private_key, 1u << 20, &b)) != 0) {
 			fprintf(errfp, "private key %s: %s\n", gw->private_key,
 			    r == -E_SYS ? strerror(errno) : err_str(r));
 			return r;

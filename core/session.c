@@ -498,24 +498,6 @@ session__mark_idle(struct session *s, uint64_t now, uint64_t deadline)
  * made here.
  */
 
-static int
-addf(struct buf *out, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int
-addf(struct buf *out, const char *fmt, ...)
-{
-	char line[256];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(line))
-		return -E_INTERNAL;
-	return buf_add(out, line, (size_t)n);
-}
 
 static int
 adds(struct buf *out, const char *s)
@@ -552,36 +534,12 @@ esc_text(struct buf *out, struct span in)
 
 /* Appends in as a JSON string; bytes outside printable ASCII become
  * \u00NN, one per byte, so the exact bytes can be recovered. */
-static int
-esc_json(struct buf *out, struct span in)
-{
-	char e[7];
-	size_t i;
-	int r;
-	uint8_t c;
-
-	r = buf_add_u8(out, '"');
-	for (i = 0; i < in.len && r == 0; i++) {
-		c = in.p[i];
-		if (c == '"' || c == '\\') {
-			e[0] = '\\';
-			e[1] = (char)c;
-			r = buf_add(out, e, 2);
-		} else if (c >= 0x20 && c < 0x7f)
-			r = buf_add_u8(out, c);
-		else {
-			snprintf(e, sizeof(e), "\\u%04x", c);
-			r = buf_add(out, e, 6);
-		}
-	}
-	return r == 0 ? buf_add_u8(out, '"') : r;
-}
 
 /* Appends a JSON string, or null for NULL. */
 static int
 json_str(struct buf *out, const char *s)
 {
-	return s == NULL ? adds(out, "null") : esc_json(out, span_str(s));
+	return s == NULL ? adds(out, "null") : buf_add_json_str(out, span_str(s));
 }
 
 static int
@@ -643,7 +601,7 @@ id_value(struct buf *out, uint8_t type, struct span data, int json)
 	    inet_ntop(AF_INET6, data.p, a, sizeof(a)) != NULL))
 		return json ? json_str(out, a) : adds(out, a);
 	if (type == ID_FQDN || type == ID_RFC822_ADDR)
-		return json ? esc_json(out, data) : esc_text(out, data);
+		return json ? buf_add_json_str(out, data) : esc_text(out, data);
 	if (json && (r = buf_add_u8(out, '"')) != 0)
 		return r;
 	if ((r = hex_upper(out, data)) != 0)
@@ -667,7 +625,7 @@ static int
 identity(struct buf *out, const struct session *s, int json)
 {
 	if (s->eap_id_len > 0)
-		return json ? esc_json(out, span_make(s->eap_id,
+		return json ? buf_add_json_str(out, span_make(s->eap_id,
 		    s->eap_id_len)) : esc_text(out, span_make(s->eap_id,
 		    s->eap_id_len));
 	return id_value(out, s->idi_type, span_make(s->idi, s->idi_len),
@@ -732,7 +690,7 @@ addr_list(struct buf *out, const struct session *s, int json)
 		r = buf_add_u8(out, '-');
 	for (i = 0; i < s->naddrs && r == 0; i++) {
 		pool_addr_ntop(&s->addrs[i].addr, a);
-		r = addf(out, json ? "%s\"%s\"" : "%s%s", i ? "," : "", a);
+		r = buf_addf(out, json ? "%s\"%s\"" : "%s%s", i ? "," : "", a);
 	}
 	if (r == 0 && json)
 		r = buf_add_u8(out, ']');
@@ -751,7 +709,7 @@ fmt_line(const struct session *s, struct buf *out, uint64_t now)
 		snprintf(peer, sizeof(peer), "-");
 	hms(up, sizeof(up), uptime_s(s, now));
 	caps_str(caps, s->caps);
-	if ((r = addf(out, "%s %s peer %s port %u addr ",
+	if ((r = buf_addf(out, "%s %s peer %s port %u addr ",
 	    s->id[0] ? s->id : "-", status_str(s), peer,
 	    (unsigned)s->peer_port)) != 0 ||
 	    (r = addr_list(out, s, 0)) != 0 ||
@@ -759,11 +717,11 @@ fmt_line(const struct session *s, struct buf *out, uint64_t now)
 	    (r = identity(out, s, 0)) != 0 ||
 	    (r = adds(out, "\" profile ")) != 0 ||
 	    (r = esc_text(out, span_str(s->profile))) != 0 ||
-	    (r = addf(out, " up %s caps %s", up, caps[0] ? caps : "-")) != 0)
+	    (r = buf_addf(out, " up %s caps %s", up, caps[0] ? caps : "-")) != 0)
 		return r;
 	if (s->state == SESSION_IDLE) {
 		hms(left, sizeof(left), left_s(s, now));
-		if ((r = addf(out, " left %s", left)) != 0)
+		if ((r = buf_addf(out, " left %s", left)) != 0)
 			return r;
 	}
 	return buf_add_u8(out, '\n');
@@ -785,23 +743,23 @@ fmt_detail(const struct session *s, struct buf *out, uint64_t now)
 	    (r = adds(out, s->id[0] ? s->id : "-")) != 0 ||
 	    (r = adds(out, "\nProfile: ")) != 0 ||
 	    (r = esc_text(out, span_str(s->profile))) != 0 ||
-	    (r = addf(out, "\nUptime: %s\nSession status: %s", t,
+	    (r = buf_addf(out, "\nUptime: %s\nSession status: %s", t,
 	    status_str(s))) != 0)
 		return r;
 	if (s->state == SESSION_IDLE) {
 		hms(t, sizeof(t), left_s(s, now));
-		if ((r = addf(out, ", time left %s", t)) != 0)
+		if ((r = buf_addf(out, ", time left %s", t)) != 0)
 			return r;
 	}
 	if (s->peer.family != 0)
-		r = addf(out, "\nPeer: %s port %u", pool_addr_ntop(&s->peer,
+		r = buf_addf(out, "\nPeer: %s port %u", pool_addr_ntop(&s->peer,
 		    peer), (unsigned)s->peer_port);
 	else
 		r = adds(out, "\nPeer: (none)");
 	if (r != 0 ||
 	    (r = adds(out, "\nPhase1_id: ")) != 0 ||
 	    (r = phase1_id(out, s, 0)) != 0 ||
-	    (r = addf(out, "\nIdentity: %s%s", id_type_name(s->idi_type),
+	    (r = buf_addf(out, "\nIdentity: %s%s", id_type_name(s->idi_type),
 	    s->idi_len > 0 ? " " : "")) != 0 ||
 	    (r = id_value(out, s->idi_type, span_make(s->idi, s->idi_len),
 	    0)) != 0)
@@ -814,11 +772,11 @@ fmt_detail(const struct session *s, struct buf *out, uint64_t now)
 	    ((r = adds(out, "\nPolicy: ")) != 0 ||
 	    (r = esc_text(out, span_str(s->policy))) != 0))
 		return r;
-	if ((r = addf(out, "\nCapabilities:%s\nResumed: %lu\n"
+	if ((r = buf_addf(out, "\nCapabilities:%s\nResumed: %lu\n"
 	    "Assigned host addr: ", caps, (unsigned long)s->resumes)) != 0 ||
 	    (r = addr_list(out, s, 0)) != 0)
 		return r;
-	return addf(out, "\nInbound: #pkts dec'ed %llu bytes %llu\n"
+	return buf_addf(out, "\nInbound: #pkts dec'ed %llu bytes %llu\n"
 	    "Outbound: #pkts enc'ed %llu bytes %llu\n",
 	    (unsigned long long)c.pkts_in, (unsigned long long)c.bytes_in,
 	    (unsigned long long)c.pkts_out, (unsigned long long)c.bytes_out);
@@ -836,25 +794,25 @@ fmt_json(const struct session *s, struct buf *out, uint64_t now,
 	caps_str(caps, s->caps);
 	if ((r = adds(out, "{\"session_id\":")) != 0 ||
 	    (r = json_str(out, s->id[0] ? s->id : NULL)) != 0 ||
-	    (r = addf(out, ",\"status\":\"%s\",\"peer\":",
+	    (r = buf_addf(out, ",\"status\":\"%s\",\"peer\":",
 	    status_str(s))) != 0 ||
 	    (r = json_str(out, s->peer.family ? pool_addr_ntop(&s->peer,
 	    peer) : NULL)) != 0 ||
-	    (r = addf(out, ",\"port\":%u,\"addresses\":",
+	    (r = buf_addf(out, ",\"port\":%u,\"addresses\":",
 	    (unsigned)s->peer_port)) != 0 ||
 	    (r = addr_list(out, s, 1)) != 0 ||
 	    (r = adds(out, ",\"identity\":")) != 0 ||
 	    (r = identity(out, s, 1)) != 0 ||
 	    (r = adds(out, ",\"profile\":")) != 0 ||
 	    (r = json_str(out, s->profile)) != 0 ||
-	    (r = addf(out, ",\"uptime\":%llu,\"time_left\":",
+	    (r = buf_addf(out, ",\"uptime\":%llu,\"time_left\":",
 	    (unsigned long long)uptime_s(s, now))) != 0)
 		return r;
 	if (s->state == SESSION_IDLE)
-		r = addf(out, "%llu", (unsigned long long)left_s(s, now));
+		r = buf_addf(out, "%llu", (unsigned long long)left_s(s, now));
 	else
 		r = adds(out, "null");
-	if (r != 0 || (r = addf(out, ",\"capabilities\":\"%s\"", caps)) != 0)
+	if (r != 0 || (r = buf_addf(out, ",\"capabilities\":\"%s\"", caps)) != 0)
 		return r;
 	if (!detail)
 		return buf_add_u8(out, '}');
@@ -862,21 +820,21 @@ fmt_json(const struct session *s, struct buf *out, uint64_t now,
 	ago = now > s->last_active ? (now - s->last_active) / 1000 : 0;
 	if ((r = adds(out, ",\"phase1_id\":")) != 0 ||
 	    (r = phase1_id(out, s, 1)) != 0 ||
-	    (r = addf(out, ",\"id_type\":\"%s\",\"idi\":",
+	    (r = buf_addf(out, ",\"id_type\":\"%s\",\"idi\":",
 	    id_type_name(s->idi_type))) != 0 ||
 	    (r = id_value(out, s->idi_type, span_make(s->idi, s->idi_len),
 	    1)) != 0 ||
 	    (r = adds(out, ",\"eap_identity\":")) != 0)
 		return r;
 	if (s->eap_id_len > 0)
-		r = esc_json(out, span_make(s->eap_id, s->eap_id_len));
+		r = buf_add_json_str(out, span_make(s->eap_id, s->eap_id_len));
 	else
 		r = adds(out, "null");
 	if (r != 0 ||
 	    (r = adds(out, ",\"policy\":")) != 0 ||
 	    (r = json_str(out, s->policy)) != 0)
 		return r;
-	return addf(out, ",\"resumes\":%lu,\"last_active\":%llu,"
+	return buf_addf(out, ",\"resumes\":%lu,\"last_active\":%llu,"
 	    "\"packets_in\":%llu,\"packets_out\":%llu,\"bytes_in\":%llu,"
 	    "\"bytes_out\":%llu}", (unsigned long)s->resumes,
 	    (unsigned long long)ago,

@@ -1,6 +1,10 @@
 /* 0002-buf: growth stops at the maximum, headroom, back-patching. */
 #include "config.h"
 
+#include <string.h>
+#include <stdlib.h>
+#include <unistd.h>
+
 #include "core/buf.h"
 #include "t/tap.h"
 
@@ -65,6 +69,40 @@ main(void)
 	is_int(buf_len(b), 0, "reset empties");
 	is_int(buf_prepend(b, 16, &p), 0, "headroom restored by reset");
 	buf_free(b);
+
+	/* Formatted and JSON text. */
+	b = buf_new(64);
+	is_int(buf_addf(b, "%s=%d", "x", 42), 0, "addf");
+	is_int(buf_add_json_str(b, span_make("a\"\\\n\xff", 5)), 0,
+	    "json string");
+	s = buf_span(b);
+	is_int(s.len, 23, "formatted length");
+	is_mem(s.p, "x=42\"a\\\"\\\\\\u000a\\u00ff\"", 23,
+	    "quotes, backslashes and non-ASCII bytes escaped");
+	buf_free(b);
+	b = buf_new(4);
+	is_int(buf_addf(b, "%s", "too long"), -E_RANGE, "addf past max");
+	is_int(buf_len(b), 0, "nothing added");
+	buf_free(b);
+
+	/* Files: read whole, refuse larger than max, report a missing one. */
+	{
+		char path[] = "/tmp/ikegate-buf-XXXXXX";
+		int fd = mkstemp(path);
+
+		ok(fd >= 0 && write(fd, "0123456789", 10) == 10, "temp file");
+		close(fd);
+		b = NULL;
+		is_int(buf_read_file(path, 10, &b), 0, "read_file");
+		ok(b != NULL && buf_len(b) == 10 &&
+		    memcmp(buf_span(b).p, "0123456789", 10) == 0,
+		    "file content");
+		buf_free(b);
+		is_int(buf_read_file(path, 9, &b), -E_RANGE,
+		    "file larger than max");
+		unlink(path);
+		is_int(buf_read_file(path, 10, &b), -E_SYS, "missing file");
+	}
 
 	b = buf_from_span(span_str("abc"), 2);
 	ok(b == NULL, "from_span longer than max fails");
