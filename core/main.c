@@ -11,6 +11,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -381,6 +383,38 @@ to_sockaddr(const struct cfg_addr *a, struct sockaddr_storage *ss)
 	return 0;
 }
 
+/*
+ * Drops root for the configured user once everything privileged is open:
+ * the UDP sockets (ports below 1024), the TUN device and its
+ * configuration, the keys, the control socket. iked's order: groups,
+ * then gid, then uid, and a check that root cannot be regained. Nothing
+ * privileged is needed afterwards: routes are set up at start.
+ */
+static int
+drop_privileges(const char *user)
+{
+	struct passwd *pw;
+
+	if (user == NULL)
+		return 0;
+	if ((pw = getpwnam(user)) == NULL) {
+		log_errx(SUB_PRIV, "user %s does not exist", user);
+		return -E_CONFIG;
+	}
+	if (setgroups(1, &pw->pw_gid) != 0 ||
+	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0) {
+		log_err(SUB_PRIV, "cannot switch to user %s", user);
+		return -E_SYS;
+	}
+	if (pw->pw_uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
+		log_errx(SUB_PRIV, "could regain root after dropping it");
+		return -E_INTERNAL;
+	}
+	log_info(SUB_PRIV, "running as user %s", user);
+	return 0;
+}
+
 static int
 serve(struct daemon *d, int foreground)
 {
@@ -438,6 +472,8 @@ serve(struct daemon *d, int foreground)
 	    d)) != 0)
 		goto out;
 #endif
+	if ((r = drop_privileges(gw->user)) != 0)
+		goto out;
 	log_info(SUB_MAIN, "ikegated %s started", IKEGATE_VERSION);
 	(void)foreground;
 	ev_run(&d->ev);

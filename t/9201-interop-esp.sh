@@ -27,10 +27,16 @@ test_expect_success 'a second client namespace on its own link' '
 test_expect_success 'ikegated with the data plane' '
 	pki_make "$PKI" &&
 	ikeg_config "$TRASH/gw.ini" split="198.18.10.0/24, $POOLNET" \
-	    esp_enc=aes-gcm-256 esp_integ= &&
+	    esp_enc=aes-gcm-256 esp_integ= gw_extra="user = nobody" &&
+	chmod 755 "$TRASH" &&
 	ikeg_start "$TRASH/gw.ini" &&
 	netns_exec gw ip link show ikeg0 | grep -q UP &&
 	netns_exec gw ip route show | grep -F "$POOLNET dev ikeg0"
+'
+test_expect_success 'it dropped root after setup' '
+	pid=$(cut -d" " -f1 "$TRASH/ikegated.pid") &&
+	[ "$(ps -o user= -p "$pid")" = nobody ] &&
+	grep -F "running as user nobody" "$TRASH/ikegated.log"
 '
 test_expect_success 'alice and bob connect' '
 	swan_client "$A" home pki="$PKI" auth=eap-mschapv2 eap_id=alice \

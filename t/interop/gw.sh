@@ -6,7 +6,8 @@
 #	    protected network 198.18.10.0/24) with the PKI of pki_make in
 #	    $PKI, and one profile; the keys below override the defaults.
 #	    extra= is text appended at the end (more sections: profiles);
-#	    split= the policy's split_include list.
+#	    split= the policy's split_include list; gw_extra= more [gateway]
+#	    lines.
 #	ikeg_start FILE: starts ikegated -d -v in namespace gw and waits until
 #	    its control socket answers. A shell wrapper waits for it and
 #	    writes its exit status to $TRASH/ikegated.rc.
@@ -30,7 +31,7 @@ ikeg_config() {
 	local ike_integ='sha512, sha384' groups='19, 14, 21'
 	local esp_enc='aes-gcm-256, aes-cbc-256' esp_integ=sha384
 	local extra_profile='' pool='198.18.20.0/28' esn=no extra=''
-	local split='198.18.10.0/24'
+	local split='198.18.10.0/24' gw_extra=''
 	shift
 	for kv do
 		case $kv in
@@ -46,6 +47,7 @@ ikeg_config() {
 		echo "local_id = fqdn:vpn.ikegate.test"
 		echo "control_socket = $IKEG_SOCK"
 		echo "log_level = debug"
+		[ -z "$gw_extra" ] || printf '%s\n' "$gw_extra"
 		echo
 		echo "[proposal p]"
 		echo "encryption = $ike_enc"
