@@ -129,6 +129,36 @@ on_tun(uv_poll_t *h, int status, int events)
 	}
 }
 
+/* Counted drops are also worth a line, rate-limited: those that mean an
+ * attack or a broken peer at info, the ordinary ones (replays, dummy
+ * packets) at debug. */
+static void
+log_drop(const struct esp_pkt *p, const struct net_path *path)
+{
+	static struct log_ratelimit rl;
+	char ps[NET_ADDRSTRLEN];
+	enum log_level lvl;
+
+	switch (p->drop) {
+	case ESP_DROP_SPOOF:
+	case ESP_DROP_DEST:
+	case ESP_DROP_ICV:
+	case ESP_DROP_NO_SPI:
+	case ESP_DROP_PAD:
+	case ESP_DROP_INNER:
+		lvl = LOGL_INFO;
+		break;
+	default:
+		lvl = LOGL_DEBUG;
+		break;
+	}
+	if (!log_enabled(SUB_ESP, lvl) || !log_ratelimit_ok(&rl, 10))
+		return;
+	log_msg(SUB_ESP, lvl, 0, 0, "ESP packet from %s dropped: %s",
+	    net_addr_str((const struct sockaddr *)&path->remote, ps,
+	    sizeof(ps)), esp_drop_name(p->drop));
+}
+
 void
 dp_esp_input(void *arg, uint8_t *const *pkts, const size_t *lens,
     const struct net_path *paths, size_t n)
@@ -149,8 +179,10 @@ dp_esp_input(void *arg, uint8_t *const *pkts, const size_t *lens,
 	}
 	esp_sadb_decap(dp->db, dp->ep_in, n);
 	for (i = 0, k = 0; i < n; i++) {
-		if (dp->ep_in[i].r != 0)
+		if (dp->ep_in[i].r != 0) {
+			log_drop(&dp->ep_in[i], &paths[i]);
 			continue;
+		}
 		c = esp_sa_user(dp->ep_in[i].sa);
 		/* RFC 3948 5: a NAT may have rebound the client's port;
 		 * follow it, but only on authenticated packets. */
@@ -196,6 +228,9 @@ dp_child_up(struct dp *dp, const struct child_sa *c,
 		return -E_EXIST;
 	if (vip == NULL)
 		return -E_INVAL;
+	/* Every selector must be enforced; refuse rather than drop some. */
+	if (c->ts.ni > ESP_TS_MAX || c->ts.nr > ESP_TS_MAX)
+		return -E_TOOMANY;
 	if ((ch = calloc(1, sizeof(*ch))) == NULL)
 		return -E_NOMEM;
 	ch->spi_in = c->spi_in;
@@ -214,16 +249,23 @@ dp_child_up(struct dp *dp, const struct child_sa *c,
 	p.user = ch;
 	esp_sa_params_keys(&p, &c->keys, 0);
 	/* RFC 4301 5.2: inbound inner sources must be in the client's TSi. */
-	for (i = 0; i < c->ts.ni && i < ESP_TS_MAX; i++)
+	for (i = 0; i < c->ts.ni; i++)
 		sel_to_ts(&c->ts.i[i], &p.ts[i]);
 	p.nts = i;
+	/* ... and destinations in our TSr: the networks its policy lets it
+	 * reach (split include), nothing else the gateway routes. */
+	for (i = 0; i < c->ts.nr; i++)
+		sel_to_ts(&c->ts.r[i], &p.dts[i]);
+	p.ndts = i;
 	if ((r = esp_sa_new(&p, &ch->in)) != 0)
 		goto fail;
 
 	p.spi = c->spi_out;
 	p.dir = ESP_OUT;
 	p.nts = 0;
+	p.ndts = 0;
 	memset(p.ts, 0, sizeof(p.ts));
+	memset(p.dts, 0, sizeof(p.dts));
 	p.dst.family = vip->family;
 	memcpy(p.dst.a, vip->a, sizeof(p.dst.a));
 	esp_sa_params_keys(&p, &c->keys, 0);

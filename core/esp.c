@@ -68,6 +68,8 @@ struct esp_sa {
 	struct esp_sa_stats		 st;
 	size_t				 nts;
 	struct esp_ts			 ts[ESP_TS_MAX];
+	size_t				 ndts;
+	struct esp_ts			 dts[ESP_TS_MAX];
 	struct esp_addr			 dst;
 	size_t				 alloc_len;
 	struct replay_win		 win;		/* inbound */
@@ -361,15 +363,16 @@ addr_in(const struct esp_ts *ts, int family, const uint8_t *a)
 	    memcmp(a, ts->end, n) <= 0;
 }
 
+/* Returns 1 when a is in one of ts[0..n), or n is 0 (any). */
 static int
-ts_match(const struct esp_sa *sa, int family, const uint8_t *a)
+ts_match(const struct esp_ts *ts, size_t n, int family, const uint8_t *a)
 {
 	size_t i;
 
-	if (sa->nts == 0)
+	if (n == 0)
 		return 1;
-	for (i = 0; i < sa->nts; i++)
-		if (addr_in(&sa->ts[i], family, a))
+	for (i = 0; i < n; i++)
+		if (addr_in(&ts[i], family, a))
 			return 1;
 	return 0;
 }
@@ -379,7 +382,7 @@ esp_sa_ts_match(const struct esp_sa *sa, const struct esp_addr *a)
 {
 	if (a->family != AF_INET && a->family != AF_INET6)
 		return sa->nts == 0;
-	return ts_match(sa, a->family, a->a);
+	return ts_match(sa->ts, sa->nts, a->family, a->a);
 }
 
 /*
@@ -392,7 +395,7 @@ static enum esp_drop
 check_inner(const struct esp_sa *sa, const uint8_t *in, size_t *len,
     uint8_t nh)
 {
-	struct span s = span_make(in, *len), src;
+	struct span s = span_make(in, *len), src, dst;
 	uint8_t vb;
 	uint16_t n;
 	size_t tot;
@@ -404,7 +407,8 @@ check_inner(const struct esp_sa *sa, const uint8_t *in, size_t *len,
 		/* RFC 791 3.1: Total Length at 2, source at 12. */
 		if (vb >> 4 != 4 || span_skip(&s, 1) != 0 ||
 		    span_get_u16(&s, &n) != 0 || span_skip(&s, 8) != 0 ||
-		    span_get_bytes(&s, 4, &src) != 0)
+		    span_get_bytes(&s, 4, &src) != 0 ||
+		    span_get_bytes(&s, 4, &dst) != 0)
 			return ESP_DROP_INNER;
 		tot = n;
 		family = AF_INET;
@@ -413,7 +417,7 @@ check_inner(const struct esp_sa *sa, const uint8_t *in, size_t *len,
 		if (vb >> 4 != 6 || span_skip(&s, 3) != 0 ||
 		    span_get_u16(&s, &n) != 0 || span_skip(&s, 2) != 0 ||
 		    span_get_bytes(&s, 16, &src) != 0 ||
-		    span_skip(&s, 16) != 0)
+		    span_get_bytes(&s, 16, &dst) != 0)
 			return ESP_DROP_INNER;
 		tot = (size_t)n + 40;
 		family = AF_INET6;
@@ -423,8 +427,12 @@ check_inner(const struct esp_sa *sa, const uint8_t *in, size_t *len,
 	*len = tot;
 	/* RFC 4301 5.2 step 4: the inner source must match the SA's
 	 * selectors, or a client could spoof another's address. */
-	if (sa->nts != 0 && !ts_match(sa, family, src.p))
+	if (!ts_match(sa->ts, sa->nts, family, src.p))
 		return ESP_DROP_SPOOF;
+	/* ... and the destination its TSr, or a client would reach every
+	 * network the gateway routes, whatever its policy allows. */
+	if (!ts_match(sa->dts, sa->ndts, family, dst.p))
+		return ESP_DROP_DEST;
 	return ESP_DROP_NONE;
 }
 
@@ -527,8 +535,8 @@ esp_open(struct esp_sa *sa, struct esp_pkt *p)
 	if (nh != ESP_NH_IPV4 && nh != ESP_NH_IPV6)
 		return drop(sa, p, ESP_DROP_NEXT_HDR, -E_NOTSUP);
 	if ((d = check_inner(sa, ct, &ilen, nh)) != ESP_DROP_NONE)
-		return drop(sa, p, d, d == ESP_DROP_SPOOF ? -E_AUTH :
-		    -E_SYNTAX);
+		return drop(sa, p, d, d == ESP_DROP_SPOOF ||
+		    d == ESP_DROP_DEST ? -E_AUTH : -E_SYNTAX);
 
 	p->off = (size_t)(ct - p->buf);
 	p->len = ilen;
@@ -564,16 +572,20 @@ check_params(const struct esp_sa_params *p)
 	size_t i, n;
 
 	if ((p->dir != ESP_IN && p->dir != ESP_OUT) || p->nts > ESP_TS_MAX ||
+	    p->ndts > ESP_TS_MAX ||
 	    (!p->esn && p->seq > UINT32_MAX))
 		return -E_INVAL;
 	/* RFC 4303 2.1: 0 is never sent and 1..255 are reserved. */
 	if (p->spi < 256)
 		return -E_INVAL;
-	for (i = 0; i < p->nts; i++) {
-		if (!family_ok(p->ts[i].family))
+	for (i = 0; i < p->nts + p->ndts; i++) {
+		const struct esp_ts *t = i < p->nts ? &p->ts[i] :
+		    &p->dts[i - p->nts];
+
+		if (!family_ok(t->family))
 			return -E_INVAL;
-		n = p->ts[i].family == AF_INET ? 4 : 16;
-		if (memcmp(p->ts[i].start, p->ts[i].end, n) > 0)
+		n = t->family == AF_INET ? 4 : 16;
+		if (memcmp(t->start, t->end, n) > 0)
 			return -E_INVAL;
 	}
 	if (p->dst.family != 0 && !family_ok(p->dst.family))
@@ -689,6 +701,8 @@ esp_sa_new(const struct esp_sa_params *p, struct esp_sa **out)
 	sa->user = p->user;
 	sa->nts = p->nts;
 	memcpy(sa->ts, p->ts, sizeof(sa->ts));
+	sa->ndts = p->ndts;
+	memcpy(sa->dts, p->dts, sizeof(sa->dts));
 	sa->dst = p->dst;
 	sa->cctx = (uint8_t *)sa + head;
 	if (msz > 0)

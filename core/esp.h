@@ -59,8 +59,9 @@
 #define ESP_NH_IPV4	4
 #define ESP_NH_IPV6	41
 #define ESP_NH_NONE	59
-/* Traffic selector ranges one SA keeps for the spoofing check. */
-#define ESP_TS_MAX	4
+/* Traffic selector ranges an inbound SA keeps for each of its checks
+ * (inner source, inner destination): scanned per packet, so small. */
+#define ESP_TS_MAX	16
 
 /* Why a packet was dropped. The names are for `ikectl show sa`. */
 #define ESP_DROP_MAP(X)							\
@@ -76,6 +77,7 @@
 	X(DUMMY,	"dummy")	/* next header 59 (RFC 4303 2.6) */\
 	X(INNER,	"bad-inner")	/* inner packet not a valid IP */\
 	X(SPOOF,	"spoofed")	/* inner source outside the TS */\
+	X(DEST,		"bad-dest")	/* inner destination outside TS */\
 	X(NOROOM,	"no-room")	/* headroom or tailroom short */\
 	X(SEQ_EXHAUSTED, "seq-exhausted") /* counter would wrap (3.3.3) */\
 	X(EXPIRED,	"expired")	/* hard lifetime reached */	\
@@ -152,7 +154,9 @@ struct esp_lifetime {
  *    RFC 7634 4); integ_key the HMAC key. esp_sa_params_keys sets both
  *    from a CHILD SA's KEYMAT;
  *  - optionally: life and the hook (hook, hook_arg); ts[0..nts), the
- *    inbound SA's permitted inner sources; dst, the outbound SA's inner
+ *    inbound SA's permitted inner sources (the peer's TSi), and
+ *    dts[0..ndts), its permitted inner destinations (our TSr), each
+ *    empty for "any"; dst, the outbound SA's inner
  *    destination, its key in the table; user, an opaque pointer for the
  *    caller (esp_sa_user);
  *  - seq: 0 for a new SA; otherwise the last number sent (outbound) or
@@ -181,6 +185,8 @@ struct esp_sa_params {
 	void				*hook_arg;
 	struct esp_ts			 ts[ESP_TS_MAX];
 	size_t				 nts;
+	struct esp_ts			 dts[ESP_TS_MAX];
+	size_t				 ndts;
 	struct esp_addr			 dst;
 	void				*user;
 	uint64_t			 seq;
@@ -330,6 +336,8 @@ int	esp_seal(struct esp_sa *sa, struct esp_pkt *p) ESP_WUR;
  *   -E_NOTSUP   NEXT_HDR;
  *   -E_AGAIN    DUMMY (next header 59, RFC 4303 2.6: discarded silently);
  *   -E_AUTH     SPOOF (inner source outside the SA's selectors);
+ *   -E_AUTH     DEST (inner destination outside them: a client may reach
+ *               only what its CHILD SA's TSr allows, RFC 4301 5.2);
  *   -E_CRYPTO   CRYPTO;
  *   -E_INVAL    sa is outbound, the SPI differs from sa's (NO_SPI), or p
  *               is inconsistent (not counted).

@@ -1606,6 +1606,53 @@ sadb_batches(const struct impl *im)
 	esp_sa_free(i6);
 }
 
+/* RFC 4301 5.2: and they may go only where the SA's TSr allows (the
+ * policy's split networks), not to anything else the gateway routes. */
+static void
+destinations(const struct impl *im)
+{
+	static uint8_t buf[BUFSZ];
+	struct esp_sa_params prm;
+	struct esp_sa *in = NULL, *out;
+	struct esp_sa_stats st;
+	struct esp_pkt p;
+	int r;
+
+	/* mk_v4 sends to 10.0.1.d: allow 10.0.1.1 - 10.0.1.9 only. */
+	params(&prm, ALG_GCM128, im, ESP_IN, 0, 0xb100, 0);
+	prm.ndts = 1;
+	prm.dts[0].family = AF_INET;
+	memcpy(prm.dts[0].start, "\x0a\x00\x01\x01", 4);
+	memcpy(prm.dts[0].end, "\x0a\x00\x01\x09", 4);
+	if (esp_sa_new(&prm, &in) != 0)
+		abort();
+	out = mk(ALG_GCM128, im, ESP_OUT, 0, 0xb100, 0);
+	mk_v4(buf + HEAD, 80, 2, 9, 0);
+	pkt_init(&p, buf, BUFSZ, HEAD, 80);
+	r = esp_seal(out, &p) == 0 ? esp_open(in, &p) : -1;
+	is_int(r, 0, "inner destination 10.0.1.9, in TSr: delivered");
+	mk_v4(buf + HEAD, 80, 2, 10, 0);
+	pkt_init(&p, buf, BUFSZ, HEAD, 80);
+	r = esp_seal(out, &p) == 0 ? esp_open(in, &p) : -1;
+	ok(r == -E_AUTH && p.drop == ESP_DROP_DEST,
+	    "inner destination 10.0.1.10, outside TSr: dropped");
+	mk_v6(buf + HEAD, 80, 2, 1, 0);
+	pkt_init(&p, buf, BUFSZ, HEAD, 80);
+	r = esp_seal(out, &p) == 0 ? esp_open(in, &p) : -1;
+	ok(r == -E_AUTH && p.drop == ESP_DROP_DEST,
+	    "an IPv6 destination with only IPv4 in TSr: dropped");
+	esp_sa_stats(in, &st);
+	ok(st.drops[ESP_DROP_DEST] == 2 && st.packets == 1,
+	    "bad destinations counted, not delivered");
+	esp_sa_free(in);
+	in = NULL;
+	prm.ndts = ESP_TS_MAX + 1;
+	is_int(esp_sa_new(&prm, &in), -E_INVAL,
+	    "more destination selectors than ESP_TS_MAX refused");
+	esp_sa_free(in);
+	esp_sa_free(out);
+}
+
 /* RFC 4301 5.2: packets from a client must come from its own inner
  * address (its TSi), not another client's. */
 static void
@@ -1748,6 +1795,7 @@ main(void)
 		sadb_churn(&im);
 		sadb_batches(&im);
 		spoofing(&im);
+		destinations(&im);
 	}
 	no_alloc(hooked);
 	xform_cleanup();

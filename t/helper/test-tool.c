@@ -9,16 +9,28 @@
  *	malformed input prints "error: E_NAME: message" on stderr and exits
  *	1; usage errors exit 2.
  *
+ *   test-tool esp-forge --spi HEX --key HEX --seq N --src A --dst B
+ *	    [--dport N] [--data TEXT] [--natt SPORT] [--flip]
+ *	Writes to stdout one ESP packet (RFC 4303) of an outbound AES-GCM-16
+ *	SA (KEY: key and 4-byte salt, 20 or 36 bytes) with sequence number
+ *	N, carrying an IPv4 UDP datagram from A to B, port DPORT (9), whose
+ *	payload is TEXT. With --natt, behind a UDP header from port SPORT to
+ *	4500 (RFC 3948 2.1), for a raw IP socket; --flip flips a bit of the
+ *	ciphertext. Lets a shell test forge what a real client never sends.
+ *
  * Add a subcommand by writing a cmd_* function and a line in cmds[].
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ct.h"
 #include "core/err.h"
+#include "core/esp.h"
 #include "core/ike_msg.h"
 #include "core/ike_pld.h"
 
@@ -318,12 +330,149 @@ cmd_ike_parse(int argc, char **argv)
 	return 0;
 }
 
+static void
+put16(uint8_t *p, unsigned v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* The IPv4 header checksum (RFC 791 3.1) over h[0..20). */
+static unsigned
+ip4_cksum(const uint8_t *h)
+{
+	uint32_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < 20; i += 2)
+		sum += (uint32_t)h[i] << 8 | h[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum & 0xffff;
+}
+
+static int
+cmd_esp_forge(int argc, char **argv)
+{
+	static uint8_t buf[2048];
+	struct esp_sa_params p;
+	struct esp_sa *sa = NULL;
+	struct esp_pkt pk;
+	const char *data = "forged", *v;
+	uint8_t key[36], *ip;
+	unsigned long long seq = 0;
+	unsigned long spi = 0, dport = 9, natt = 0;
+	size_t dlen, head, tail, off = 64;
+	long klen = -1;
+	int i, flip = 0, r = 1, src = 0, dst = 0;
+
+	memset(&p, 0, sizeof(p));
+	ip = buf + off;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--flip") == 0) {
+			flip = 1;
+			continue;
+		}
+		if (i + 1 == argc)
+			goto usage;
+		v = argv[++i];
+		if (strcmp(argv[i - 1], "--spi") == 0)
+			spi = strtoul(v, NULL, 16);
+		else if (strcmp(argv[i - 1], "--key") == 0)
+			klen = read_input(v, key, sizeof(key));
+		else if (strcmp(argv[i - 1], "--seq") == 0)
+			seq = strtoull(v, NULL, 10);
+		else if (strcmp(argv[i - 1], "--src") == 0)
+			src = inet_pton(AF_INET, v, ip + 12);
+		else if (strcmp(argv[i - 1], "--dst") == 0)
+			dst = inet_pton(AF_INET, v, ip + 16);
+		else if (strcmp(argv[i - 1], "--dport") == 0)
+			dport = strtoul(v, NULL, 10);
+		else if (strcmp(argv[i - 1], "--data") == 0)
+			data = v;
+		else if (strcmp(argv[i - 1], "--natt") == 0)
+			natt = strtoul(v, NULL, 10);
+		else
+			goto usage;
+	}
+	dlen = strlen(data);
+	if ((klen != 20 && klen != 36) || src != 1 || dst != 1 ||
+	    seq == 0 || seq > UINT32_MAX || spi > UINT32_MAX ||
+	    dport > 0xffff || natt > 0xffff || dlen > 1000)
+		goto usage;
+
+	/* IPv4 (RFC 791): no options, DF, TTL 64, UDP; the UDP checksum
+	 * is left 0, "no checksum" (RFC 768). */
+	ip[0] = 0x45;
+	put16(ip + 2, (unsigned)(28 + dlen));
+	ip[6] = 0x40;
+	ip[8] = 64;
+	ip[9] = 17;
+	put16(ip + 10, ip4_cksum(ip));
+	put16(ip + 20, 1024);
+	put16(ip + 22, (unsigned)dport);
+	put16(ip + 24, (unsigned)(8 + dlen));
+	memcpy(ip + 28, data, dlen);
+
+	p.spi = (uint32_t)spi;
+	p.dir = ESP_OUT;
+	p.encr_id = XFORM_ENCR_AES_GCM_16;
+	p.encr_bits = klen == 36 ? 256 : 128;
+	p.encr_key = key;
+	p.encr_len = (size_t)klen;
+	p.dst.family = AF_INET;
+	memcpy(p.dst.a, ip + 16, 4);
+	p.seq = seq - 1;	/* the last number "sent" */
+	if ((r = xform_init("auto")) != 0 || (r = esp_sa_new(&p, &sa)) != 0) {
+		fail("esp-forge", r, 0);
+		r = 1;
+		goto out;
+	}
+	memset(&pk, 0, sizeof(pk));
+	pk.buf = buf;
+	pk.cap = sizeof(buf);
+	pk.off = off;
+	pk.len = 28 + dlen;
+	esp_sa_overhead(sa, pk.len, &head, &tail);
+	if ((r = esp_seal(sa, &pk)) != 0) {
+		fail("esp-forge", r, 0);
+		r = 1;
+		goto out;
+	}
+	if (flip)
+		buf[pk.off + head] ^= 0x01;
+	if (natt != 0) {
+		/* RFC 3948 2.1: the checksum is sent as zero. */
+		pk.off -= 8;
+		pk.len += 8;
+		put16(buf + pk.off, (unsigned)natt);
+		put16(buf + pk.off + 2, 4500);
+		put16(buf + pk.off + 4, (unsigned)pk.len);
+		put16(buf + pk.off + 6, 0);
+	}
+	r = fwrite(buf + pk.off, 1, pk.len, stdout) == pk.len &&
+	    fflush(stdout) == 0 ? 0 : 1;
+out:
+	esp_sa_free(sa);
+	xform_cleanup();
+	ct_wipe(key, sizeof(key));
+	return r;
+usage:
+	fprintf(stderr, "usage: test-tool esp-forge --spi HEX --key HEX "
+	    "--seq N --src A --dst B [--dport N] [--data TEXT] "
+	    "[--natt SPORT] [--flip]\n");
+	return 2;
+}
+
 static const struct cmd {
 	const char	*name;
 	int		(*fn)(int, char **);
 	const char	*usage;
 } cmds[] = {
 	{ "ike-parse", cmd_ike_parse, "ike-parse [--inner] [HEX]" },
+	{ "esp-forge", cmd_esp_forge, "esp-forge --spi HEX --key HEX "
+	    "--seq N --src A --dst B [--dport N] [--data TEXT] "
+	    "[--natt SPORT] [--flip]" },
 };
 
 int
