@@ -1519,6 +1519,19 @@ fail:
 		ctx->io.child_down(ctx->io.arg, child);
 	child_sa_free(child);
 	log_warn_e(SUB_IKE, r, "cannot build the IKE_AUTH response");
+	if (sa->session != NULL) {
+		/* A session made for this login goes with it; a resumed one
+		 * stays resumable, idle again. */
+		struct session *s = sa->session;
+
+		sa->session = NULL;
+		sa->have_vip = 0;
+		sa->vip_leased = 0;
+		session_set_owner(s, NULL);
+		if (!sa->resumed || sessiondb_idle(ctx->sdb, s, ctx->now,
+		    (uint64_t)pr->reconnect_timeout * 1000) != 0)
+			sessiondb_remove(ctx->sdb, s);
+	}
 	auth_failed(sa, req, "internal error");
 }
 
