@@ -471,11 +471,25 @@ sa_ended(struct ike_sa *sa, const char *why)
 	sa_destroy(sa, why);
 }
 
+/* Brings ctx->now up to date in a timer callback: nothing else has since
+ * the last input, and a stale "now" would re-arm timers in the past. */
+static void
+timer_now(struct ike_ctx *ctx, uint64_t deadline)
+{
+	uint64_t t = ctx->io.now != NULL ? ctx->io.now(ctx->io.arg) : deadline;
+
+	if (t < deadline)
+		t = deadline;
+	if (t > ctx->now)
+		ctx->now = t;
+}
+
 static void
 on_half_open(struct timer *t, void *arg)
 {
 	struct ike_sa *sa = arg;
 
+	timer_now(sa->ctx, timer_deadline(t));
 	if (sa->state == IKE_S_DEAD) {
 		sa_destroy(sa, NULL);
 		return;
@@ -1245,9 +1259,11 @@ on_dpd(struct timer *t, void *arg)
 	struct ike_ctx *ctx = sa->ctx;
 	struct ike_chain c;
 	struct buf *b;
-	uint64_t now = ctx->now, last, wait;
+	uint64_t now, last, wait;
 	char ps[NET_ADDRSTRLEN];
 
+	timer_now(ctx, timer_deadline(t));
+	now = ctx->now;
 	if (sa->dpd_outstanding) {
 		if (sa->dpd_tries >= sa->profile->dpd_retry) {
 			log_info(SUB_IKE, "peer %s of IKE SA %016llx/%016llx "

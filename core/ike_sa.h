@@ -50,6 +50,10 @@ struct ike_io {
 	/* Monotonic ms of the last authenticated ESP packet of c (0: none),
 	 * so that dead peer detection probes only silent peers. Optional. */
 	uint64_t (*child_last_rx)(void *arg, const struct child_sa *c);
+	/* Monotonic ms now, read when a timer fires (the time of the last
+	 * input is stale then). Optional: without it, the deadline of the
+	 * timer that fired stands for now. */
+	uint64_t (*now)(void *arg);
 	void	*arg;
 };
 

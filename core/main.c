@@ -259,6 +259,16 @@ child_last_rx(void *arg, const struct child_sa *c)
 	return d->dp != NULL ? dp_child_last_rx(d->dp, c->spi_in) : 0;
 }
 
+static uint64_t
+loop_now(void *arg)
+{
+	struct daemon *d = arg;
+
+	/* The loop's cached time is that of this iteration's start, which
+	 * is what the timers that fire now were compared with. */
+	return ev_now(&d->ev);
+}
+
 /* Parses [--detail] [--json] into SESSION_FMT_* flags; -1 on anything
  * else. */
 static int
@@ -422,7 +432,7 @@ serve(struct daemon *d, int foreground)
 	struct ev_ops eops = { on_reload, on_shutdown, d };
 	struct net_ops nops = { on_ike, on_esp, d };
 	struct ike_io io = { ike_send, child_up, child_down, child_stats,
-	    child_last_rx, d };
+	    child_last_rx, loop_now, d };
 	struct dp_config dc;
 	struct net_config nc;
 	int r;

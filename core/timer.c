@@ -259,3 +259,9 @@ timer_run(struct timer_heap *h, uint64_t now_ms)
 	h->running = 0;
 	return n;
 }
+
+uint64_t
+timer_deadline(const struct timer *t)
+{
+	return t->deadline;
+}

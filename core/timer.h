@@ -80,6 +80,9 @@ int	timer_add(struct timer_heap *h, struct timer *t, uint64_t deadline_ms)
 /* Disarms t (borrowed), armed on h; a no-op when t is idle. */
 void	timer_del(struct timer_heap *h, struct timer *t);
 
+/* Returns the deadline t was last armed with (monotonic ms). */
+uint64_t timer_deadline(const struct timer *t);
+
 /* Returns 1 when t is armed (including collected by a run in progress but
  * not fired yet), else 0. */
 int	timer_armed(const struct timer *t);

@@ -55,9 +55,13 @@ test_expect_success 'a session-id and a token were issued' '
 	[ "$VIP" = "$(swan_sa_field "$CLI" local-vips)" ] &&
 	netns_exec cli ping -c 2 -i 0.2 -W 2 -I "$VIP" "$GW_LAN_ADDR"
 '
+# Wait on the daemon's log, not on ikectl: a control command also brings
+# the responder's clock up to date, which once hid a stale-clock bug that
+# kept dead peer detection from ever firing.
 test_expect_success 'link cut: DPD fails, the session goes IDLE' '
 	netns_exec cli ip link set wan down &&
-	wait_for "ikectl_gw show sessions | grep -q IDLE" 20 &&
+	wait_for "grep -q \"is dead\" \"$TRASH/ikegated.log\"" 20 &&
+	ikectl_gw show sessions | grep -q IDLE &&
 	[ -z "$(ikectl_gw show sa)" ] &&
 	[ "$(ikeg_pool_used pool)" = 1 ] &&
 	[ "$(stat "Reconnect capable inactive session count")" = 1 ] &&
@@ -94,7 +98,8 @@ test_expect_success 'the right token resumes: same address, no password' '
 '
 test_expect_success 'after the reconnect timeout the session is gone' '
 	netns_exec cli ip link set wan down &&
-	wait_for "ikectl_gw show sessions | grep -q IDLE" 20 &&
+	wait_for "[ \$(grep -c \"is dead\" \"$TRASH/ikegated.log\") = 2 ]" 20 &&
+	ikectl_gw show sessions | grep -q IDLE &&
 	wait_for "[ -z \"\$(ikectl_gw show sessions)\" ]" $((TIMEOUT + 5)) &&
 	[ "$(ikeg_pool_used pool)" = 0 ] &&
 	netns_exec cli ip link set wan up &&
