@@ -90,6 +90,10 @@ struct child_sa {
 	uint64_t		 bytes_in, bytes_out;
 	uint64_t		 packets_in, packets_out;
 	uint64_t		 drops_in, drops_out;
+	/* 1 when we sent the request that created the CHILD SA (we are its
+	 * initiator: our outbound SA takes the "i" keys, RFC 7296 2.17, see
+	 * esp_sa_params_keys), 0 when we answered it. child_sa_init sets 0. */
+	int			 we_initiated;
 };
 
 /*

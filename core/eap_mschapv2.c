@@ -669,3 +669,224 @@ eap_mschapv2_msk(const struct eap_mschapv2 *s,
 	memcpy(msk, s->msk, EAP_MSCHAPV2_MSK_LEN);
 	return 0;
 }
+
+/* The peer side. */
+
+enum peer_state {
+	PEER_WAIT,		/* no Challenge answered yet */
+	PEER_RESPONDED,		/* our Response sent */
+	PEER_VERIFIED,		/* "S=" checked, Success response sent */
+	PEER_DONE,		/* Failure response sent */
+};
+
+struct eap_mschapv2_peer {
+	enum peer_state		 state;
+	eap_mschapv2_rand_fn	*rnd;
+	uint8_t			 nt_hash[EAP_MSCHAPV2_NT_HASH_LEN];
+	uint8_t			 auth_want[EAP_MSCHAPV2_AUTH_RESPONSE_LEN];
+	uint8_t			 msk[EAP_MSCHAPV2_MSK_LEN];
+	size_t			 name_len;
+	uint8_t			 name[EAP_MSCHAPV2_NAME_MAX];
+};
+
+int
+eap_mschapv2_peer_new(struct span name,
+    const uint8_t nt_hash[static EAP_MSCHAPV2_NT_HASH_LEN],
+    eap_mschapv2_rand_fn *rnd, struct eap_mschapv2_peer **out)
+{
+	struct eap_mschapv2_peer *p;
+
+	if (name.len == 0 || name.len > EAP_MSCHAPV2_NAME_MAX)
+		return -E_INVAL;
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return -E_NOMEM;
+	p->state = PEER_WAIT;
+	p->rnd = rnd != NULL ? rnd : xform_random;
+	memcpy(p->nt_hash, nt_hash, sizeof(p->nt_hash));
+	memcpy(p->name, name.p, name.len);
+	p->name_len = name.len;
+	*out = p;
+	return 0;
+}
+
+void
+eap_mschapv2_peer_free(struct eap_mschapv2_peer *p)
+{
+	if (p == NULL)
+		return;
+	ct_wipe(p, sizeof(*p));
+	free(p);
+}
+
+/* Decodes the 40 hex digits after "S=" (RFC 2759 5: upper case; lower
+ * case accepted) into out, requiring nothing or " M=..." after them. */
+static int
+parse_s(struct span msg, uint8_t out[static EAP_MSCHAPV2_AUTH_RESPONSE_LEN])
+{
+	size_t i, n = 2 + 2 * EAP_MSCHAPV2_AUTH_RESPONSE_LEN;
+	int c, v[2], k;
+
+	if (msg.len < n || msg.p[0] != 'S' || msg.p[1] != '=')
+		return -E_SYNTAX;
+	for (i = 0; i < EAP_MSCHAPV2_AUTH_RESPONSE_LEN; i++) {
+		for (k = 0; k < 2; k++) {
+			c = msg.p[2 + 2 * i + (size_t)k];
+			if (c >= '0' && c <= '9')
+				v[k] = c - '0';
+			else if (c >= 'A' && c <= 'F')
+				v[k] = c - 'A' + 10;
+			else if (c >= 'a' && c <= 'f')
+				v[k] = c - 'a' + 10;
+			else
+				return -E_SYNTAX;
+		}
+		out[i] = (uint8_t)(v[0] << 4 | v[1]);
+	}
+	if (msg.len > n && msg.p[n] != ' ')
+		return -E_SYNTAX;
+	return 0;
+}
+
+/* Appends a Response whose Type-Data is the OpCode alone (draft-kamath
+ * 2.4 and 2.6: the Success and Failure responses). */
+static int
+peer_opcode(struct buf *out, uint8_t id, uint8_t op)
+{
+	struct span v = span_make(&op, 1);
+
+	return eap_build(out, EAP_CODE_RESPONSE, id, EAP_TYPE_MSCHAPV2, &v, 1);
+}
+
+/* The Response to a Challenge (draft-kamath 2.2; RFC 2759 4). */
+static int
+peer_challenge(struct eap_mschapv2_peer *p, uint8_t id, uint8_t ms_id,
+    struct span d, struct buf *out)
+{
+	struct span chal, v[4], name = span_make(p->name, p->name_len);
+	uint8_t vsize, hdr[MS_HDR_LEN], value[EAP_MSCHAPV2_RESPONSE_LEN];
+	uint8_t want[EAP_MSCHAPV2_AUTH_RESPONSE_LEN];
+	uint8_t msk[EAP_MSCHAPV2_MSK_LEN];
+	size_t len;
+	int r = -E_INTERNAL;
+
+	memset(value, 0, sizeof(value));
+	if (span_get_u8(&d, &vsize) != 0 ||
+	    vsize != EAP_MSCHAPV2_CHALLENGE_LEN ||
+	    span_get_bytes(&d, EAP_MSCHAPV2_CHALLENGE_LEN, &chal) != 0) {
+		r = -E_BADLEN;
+		goto out;
+	}
+	/* The rest is the server's Name, which we do not use. Value:
+	 * Peer-Challenge, 8 reserved zero octets, NT-Response, Flags 0. What
+	 * the server must answer and the MSK are computed now, so that no
+	 * challenge needs keeping. */
+	if (p->rnd(value, EAP_MSCHAPV2_CHALLENGE_LEN) != 0) {
+		r = -E_CRYPTO;
+		goto out;
+	}
+	if ((r = eap_mschapv2_nt_response(chal.p, value, name, p->nt_hash,
+	    value + 24)) != 0 ||
+	    (r = eap_mschapv2_auth_response(p->nt_hash, value + 24, value,
+	    chal.p, name, want)) != 0 ||
+	    (r = eap_mschapv2_msk_derive(p->nt_hash, value + 24, msk)) != 0)
+		goto out;
+	len = MS_HDR_LEN + 1 + sizeof(value) + name.len;
+	hdr[0] = EAP_MSCHAPV2_OP_RESPONSE;
+	hdr[1] = ms_id;
+	hdr[2] = (uint8_t)(len >> 8);
+	hdr[3] = (uint8_t)len;
+	vsize = EAP_MSCHAPV2_RESPONSE_LEN;
+	v[0] = span_make(hdr, sizeof(hdr));
+	v[1] = span_make(&vsize, 1);
+	v[2] = span_make(value, sizeof(value));
+	v[3] = name;
+	if ((r = eap_build(out, EAP_CODE_RESPONSE, id, EAP_TYPE_MSCHAPV2, v,
+	    4)) != 0)
+		goto out;
+	memcpy(p->auth_want, want, sizeof(want));
+	memcpy(p->msk, msk, sizeof(msk));
+	p->state = PEER_RESPONDED;
+	r = 0;
+out:
+	ct_wipe(value, sizeof(value));
+	ct_wipe(want, sizeof(want));
+	ct_wipe(msk, sizeof(msk));
+	return r;
+}
+
+int
+eap_mschapv2_peer_process(struct eap_mschapv2_peer *p, struct span in,
+    struct buf *out, enum eap_mschapv2_peer_status *st)
+{
+	uint8_t got[EAP_MSCHAPV2_AUTH_RESPONSE_LEN];
+	struct eap_pkt pkt;
+	struct span d;
+	uint8_t op, ms_id;
+	uint16_t ms_len;
+	int r;
+
+	if ((r = eap_parse(in, &pkt)) != 0)
+		return r;
+	if (pkt.code != EAP_CODE_REQUEST || pkt.type != EAP_TYPE_MSCHAPV2)
+		return -E_SYNTAX;
+	d = pkt.data;
+	if ((r = span_get_u8(&d, &op)) != 0 ||
+	    (r = span_get_u8(&d, &ms_id)) != 0 ||
+	    (r = span_get_u16(&d, &ms_len)) != 0)
+		return r;
+	/* MS-Length counts from the OpCode: EAP Length - 5. */
+	if (ms_len != pkt.data.len)
+		return -E_BADLEN;
+	*st = EAP_MSCHAPV2_PEER_CONTINUE;
+	switch (op) {
+	case EAP_MSCHAPV2_OP_CHALLENGE:
+		/* One attempt: no answer to a second Challenge. */
+		if (p->state != PEER_WAIT)
+			return -E_STATE;
+		return peer_challenge(p, pkt.id, ms_id, d, out);
+	case EAP_MSCHAPV2_OP_SUCCESS:
+		if (p->state != PEER_RESPONDED)
+			return -E_STATE;
+		/* RFC 2759 8.7: the server proves it knows the password. */
+		if (parse_s(d, got) == 0 &&
+		    ct_memeq(got, p->auth_want, sizeof(got))) {
+			if ((r = peer_opcode(out, pkt.id,
+			    EAP_MSCHAPV2_OP_SUCCESS)) != 0)
+				return r;
+			p->state = PEER_VERIFIED;
+			return 0;
+		}
+		if ((r = peer_opcode(out, pkt.id,
+		    EAP_MSCHAPV2_OP_FAILURE)) != 0)
+			return r;
+		ct_wipe(p->msk, sizeof(p->msk));
+		p->state = PEER_DONE;
+		*st = EAP_MSCHAPV2_PEER_BAD_SERVER;
+		return 0;
+	case EAP_MSCHAPV2_OP_FAILURE:
+		/* RFC 2759 6: "E=691 R=0 ...", the password was refused. */
+		if (p->state != PEER_RESPONDED)
+			return -E_STATE;
+		if ((r = peer_opcode(out, pkt.id,
+		    EAP_MSCHAPV2_OP_FAILURE)) != 0)
+			return r;
+		ct_wipe(p->msk, sizeof(p->msk));
+		p->state = PEER_DONE;
+		*st = EAP_MSCHAPV2_PEER_REFUSED;
+		return 0;
+	case EAP_MSCHAPV2_OP_CHANGE_PASSWORD:
+		return -E_NOTSUP;
+	default:
+		return -E_SYNTAX;
+	}
+}
+
+int
+eap_mschapv2_peer_msk(const struct eap_mschapv2_peer *p,
+    uint8_t msk[static EAP_MSCHAPV2_MSK_LEN])
+{
+	if (p->state != PEER_VERIFIED)
+		return -E_STATE;
+	memcpy(msk, p->msk, EAP_MSCHAPV2_MSK_LEN);
+	return 0;
+}

@@ -1,6 +1,6 @@
 /*
- * eap_mschapv2.h: EAP-MSCHAPv2, server (authenticator) side, and the
- * MS-CHAPv2 computations it rests on.
+ * eap_mschapv2.h: EAP-MSCHAPv2, server (authenticator) side, the
+ * MS-CHAPv2 computations it rests on, and the peer side (at the end).
  *
  * Wire format: draft-kamath-pppext-eap-mschapv2-02 2 (OpCode, MS-CHAPv2-ID,
  * MS-Length = EAP Length - 5, Value-Size, Value, Name; Success and Failure
@@ -219,5 +219,73 @@ int	eap_mschapv2_msk_derive(
 	    const uint8_t nt_hash[static EAP_MSCHAPV2_NT_HASH_LEN],
 	    const uint8_t nt_response[static EAP_MSCHAPV2_NT_RESPONSE_LEN],
 	    uint8_t out[static EAP_MSCHAPV2_MSK_LEN]) EAP_MSCHAPV2_WUR;
+
+/*
+ * The peer (client) side, for the initiator (core/ike_init): it answers
+ * the authenticator's EAP-MSCHAPv2 requests one at a time.
+ *   Challenge request -> our Response: a fresh Peer-Challenge and the
+ *                        NT-Response (RFC 2759 8.1) over the user's NT
+ *                        hash;
+ *   Success request   -> the authenticator must prove it knows the
+ *                        password: "S=" must hold the AuthenticatorResponse
+ *                        (RFC 2759 8.7, compared in constant time). Then
+ *                        our Success response, and the MSK is ready for
+ *                        the EAP-Success that follows; else our Failure
+ *                        response and EAP_MSCHAPV2_PEER_BAD_SERVER;
+ *   Failure request   -> our Failure response, EAP_MSCHAPV2_PEER_REFUSED
+ *                        (wrong user name or password; no retry, like the
+ *                        server side).
+ * The identity, Notification and Nak of EAP itself are the caller's.
+ */
+struct eap_mschapv2_peer;
+
+/* Where the peer stands after eap_mschapv2_peer_process; out always holds
+ * the response to send. */
+enum eap_mschapv2_peer_status {
+	EAP_MSCHAPV2_PEER_CONTINUE,	/* go on (after a Success request:
+					 * the server was verified) */
+	EAP_MSCHAPV2_PEER_REFUSED,	/* the server refused us */
+	EAP_MSCHAPV2_PEER_BAD_SERVER,	/* the server's "S=" is wrong: it
+					 * does not know the password */
+};
+
+/* A source of random bytes (xform_random's contract), for the
+ * Peer-Challenge. */
+typedef int eap_mschapv2_rand_fn(void *p, size_t n);
+
+/*
+ * Creates a peer for the user name (borrowed, copied; 1 to
+ * EAP_MSCHAPV2_NAME_MAX bytes, sent as the Name and hashed without a
+ * "DOMAIN\" prefix) with its NT hash (copied). rnd draws the
+ * Peer-Challenge: NULL for xform_random, a fixed source in tests. Returns
+ * 0 and the peer owned in *out, -E_INVAL, -E_NOMEM.
+ */
+int	eap_mschapv2_peer_new(struct span name,
+	    const uint8_t nt_hash[static EAP_MSCHAPV2_NT_HASH_LEN],
+	    eap_mschapv2_rand_fn *rnd, struct eap_mschapv2_peer **out)
+	    EAP_MSCHAPV2_WUR;
+
+/* Wipes (hash, responses, MSK) and frees p; NULL is a no-op. */
+void	eap_mschapv2_peer_free(struct eap_mschapv2_peer *p);
+
+/*
+ * Processes one EAP Request of type EAP-MSCHAPv2 (in, borrowed: the whole
+ * EAP packet) and, on 0, appends our Response (same Identifier) to out
+ * and sets *st. A malformed or unexpected request is refused with the
+ * state and out unchanged: -E_SHORT, -E_BADLEN (EAP Length or MS-Length
+ * inconsistent, Value-Size not 16), -E_SYNTAX (not an EAP-MSCHAPv2
+ * Request, unknown OpCode), -E_STATE (a Challenge after the first one, a
+ * Success or Failure before our Response, anything after the end),
+ * -E_NOTSUP (Change-Password); -E_CRYPTO (SHA-1 or the RNG), -E_RANGE
+ * (out too small) as they come. Logs nothing.
+ */
+int	eap_mschapv2_peer_process(struct eap_mschapv2_peer *p, struct span in,
+	    struct buf *out, enum eap_mschapv2_peer_status *st)
+	    EAP_MSCHAPV2_WUR;
+
+/* Copies the MSK (the layout of eap_mschapv2_msk_derive, the same as the
+ * server's) once the server's "S=" was verified; -E_STATE otherwise. */
+int	eap_mschapv2_peer_msk(const struct eap_mschapv2_peer *p,
+	    uint8_t msk[static EAP_MSCHAPV2_MSK_LEN]) EAP_MSCHAPV2_WUR;
 
 #endif /* CORE_EAP_MSCHAPV2_H */

@@ -319,3 +319,154 @@ ike_cp_add_reply(struct ike_chain *ch, const struct ike_cp_req *req,
 			return r;
 	return ike_pld_add_cp(ch, &rp.cp);
 }
+
+int
+ike_cp_add_request(struct ike_chain *ch, const uint16_t *types, size_t ntypes)
+{
+	struct ike_pld_cp cp;
+	size_t i;
+
+	if (ntypes > IKE_PLD_MAX_CP_ATTRS)
+		return -E_TOOMANY;
+	memset(&cp, 0, sizeof(cp));
+	cp.type = IKE_CP_CFG_REQUEST;
+	for (i = 0; i < ntypes; i++) {
+		/* The top bit of the 16-bit field is reserved (3.15.1). */
+		if (types[i] > 0x7fff)
+			return -E_INVAL;
+		cp.attr[i].type = types[i];
+		cp.attr[i].value = span_make(NULL, 0);
+	}
+	cp.nattr = ntypes;
+	return ike_pld_add_cp(ch, &cp);
+}
+
+/* Returns the prefix length of the 4-byte netmask m, or -1 when its one
+ * bits are not contiguous from the top. */
+static int
+mask_len(const uint8_t m[4])
+{
+	uint32_t v = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 |
+	    (uint32_t)m[2] << 8 | m[3];
+	int n = 0;
+
+	while (n < 32 && (v & (0x80000000u >> n)))
+		n++;
+	if (n < 32 && (v & (0xffffffffu >> n)) != 0)
+		return -1;
+	return n;
+}
+
+/* Keeps the network addr/len (host bits cleared here) unless it is there
+ * already or the list is full. */
+static void
+add_net(struct ike_cp_reply *out, int family, const uint8_t *addr,
+    unsigned len)
+{
+	struct ike_cp_net n;
+	size_t i, alen = family == AF_INET ? 4 : 16;
+
+	memset(&n, 0, sizeof(n));
+	n.addr.family = family;
+	memcpy(n.addr.a, addr, alen);
+	for (i = 0; i < alen; i++) {
+		if (len >= 8 * (i + 1))
+			continue;
+		n.addr.a[i] &= len <= 8 * i ? 0 :
+		    (uint8_t)(0xff << (8 - (len - 8 * i)));
+	}
+	n.len = len;
+	for (i = 0; i < out->nsplit; i++)
+		if (pool_addr_eq(&out->split[i].addr, &n.addr) &&
+		    out->split[i].len == len)
+			return;
+	if (out->nsplit < IKE_CP_MAX_SPLIT)
+		out->split[out->nsplit++] = n;
+}
+
+int
+ike_cp_parse_reply(const struct ike_pld_cp *cp, const uint16_t *extra,
+    size_t nextra, struct ike_cp_reply *out)
+{
+	const struct ike_pld_cp_attr *a;
+	struct span v;
+	uint8_t buf[IP6_ATTR_LEN];
+	size_t i, j;
+	int plen;
+
+	memset(out, 0, sizeof(*out));
+	if (cp->type != IKE_CP_CFG_REPLY)
+		return -E_NOTSUP;
+	if (nextra > IKE_CP_MAX_EXTRA)
+		return -E_INVAL;
+	for (i = 0; i < cp->nattr && i < IKE_PLD_MAX_CP_ATTRS; i++) {
+		a = &cp->attr[i];
+		v = a->value;
+		if (v.len == 0)
+			continue;
+		switch (a->type) {
+		case IKE_CP_INTERNAL_IP4_ADDRESS:
+		case IKE_CP_INTERNAL_IP4_DNS:
+			if (span_copy(&v, buf, 4) != 0 || v.len != 0)
+				return -E_BADLEN;
+			if (all_zero(buf, 4))
+				break;
+			if (a->type == IKE_CP_INTERNAL_IP4_ADDRESS) {
+				if (out->v4.family == 0 &&
+				    pool_addr_set(&out->v4, AF_INET, buf) != 0)
+					return -E_INTERNAL;
+			} else if (out->ndns < IKE_CP_MAX_DNS &&
+			    pool_addr_set(&out->dns[out->ndns++], AF_INET,
+			    buf) != 0)
+				return -E_INTERNAL;
+			break;
+		case IKE_CP_INTERNAL_IP6_ADDRESS:
+			if (span_copy(&v, buf, IP6_ATTR_LEN) != 0 || v.len != 0)
+				return -E_BADLEN;
+			if (all_zero(buf, 16) || buf[16] > 128 ||
+			    out->v6.family != 0)
+				break;
+			if (pool_addr_set(&out->v6, AF_INET6, buf) != 0)
+				return -E_INTERNAL;
+			out->v6_prefix = buf[16];
+			break;
+		case IKE_CP_INTERNAL_IP6_DNS:
+			if (span_copy(&v, buf, 16) != 0 || v.len != 0)
+				return -E_BADLEN;
+			if (!all_zero(buf, 16) && out->ndns < IKE_CP_MAX_DNS &&
+			    pool_addr_set(&out->dns[out->ndns++], AF_INET6,
+			    buf) != 0)
+				return -E_INTERNAL;
+			break;
+		case IKE_CP_INTERNAL_IP4_SUBNET:
+			/* 3.15.1: address and netmask, 8 octets. */
+			if (span_copy(&v, buf, 8) != 0 || v.len != 0)
+				return -E_BADLEN;
+			if ((plen = mask_len(buf + 4)) >= 0)
+				add_net(out, AF_INET, buf, (unsigned)plen);
+			break;
+		case IKE_CP_INTERNAL_IP6_SUBNET:
+			if (span_copy(&v, buf, IP6_ATTR_LEN) != 0 || v.len != 0)
+				return -E_BADLEN;
+			if (buf[16] <= 128)
+				add_net(out, AF_INET6, buf, buf[16]);
+			break;
+		case IKE_CP_INTERNAL_DNS_DOMAIN:
+			if (out->domain.len == 0)
+				out->domain = v;
+			break;
+		default:
+			for (j = 0; j < nextra && extra[j] != a->type; j++)
+				;
+			if (j == nextra)
+				break;
+			for (j = 0; j < out->nextra &&
+			    out->extra[j].type != a->type; j++)
+				;
+			if (j == out->nextra && out->nextra < IKE_CP_MAX_EXTRA)
+				out->extra[out->nextra++] = *a;
+			break;
+		}
+	}
+	return 0;
+}

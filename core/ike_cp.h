@@ -1,6 +1,7 @@
 /*
  * ike_cp.h: the configuration payload of a remote-access responder (RFC
- * 7296 2.19, 3.15; RFC 8598 for INTERNAL_DNS_DOMAIN).
+ * 7296 2.19, 3.15; RFC 8598 for INTERNAL_DNS_DOMAIN), and the client's
+ * side of it at the end of this file.
  *
  * In IKE_AUTH the client sends a CFG_REQUEST listing what it wants,
  * mostly as empty attributes ("give me an address, DNS servers"); the
@@ -123,5 +124,70 @@ struct ike_cp_assign {
 int	ike_cp_add_reply(struct ike_chain *ch, const struct ike_cp_req *req,
 	    const struct cfg_policy *pol, const struct ike_cp_assign *a)
 	    IKE_CP_WUR;
+
+/*
+ * The initiator's side (3.15, 3.15.1): a client asks with empty
+ * attributes and reads the gateway's answer.
+ */
+
+/* Most DNS servers and split networks ike_cp_parse_reply keeps; further
+ * ones are ignored. */
+#define IKE_CP_MAX_DNS		CFG_MAX_DNS
+#define IKE_CP_MAX_SPLIT	32
+
+/*
+ * Appends a CFG_REQUEST payload to ch (borrowed) holding one empty
+ * attribute of each of types[0..ntypes) (borrowed, in that order; each
+ * below 32768), e.g. INTERNAL_IP4_ADDRESS, INTERNAL_IP4_DNS and the
+ * resumption attribute types. Returns 0, -E_INVAL (a type of 32768 or
+ * more), -E_TOOMANY (more than IKE_PLD_MAX_CP_ATTRS) or an ike_pld_add_cp
+ * error. Does not log.
+ */
+int	ike_cp_add_request(struct ike_chain *ch, const uint16_t *types,
+	    size_t ntypes) IKE_CP_WUR;
+
+/* A network: addr with its host bits cleared, prefix length len. */
+struct ike_cp_net {
+	struct pool_addr addr;
+	unsigned	 len;
+};
+
+/*
+ * What a CFG_REPLY gave. v4 and v6 are the first non-empty
+ * INTERNAL_IP4_ADDRESS / INTERNAL_IP6_ADDRESS (family 0 when absent; v6
+ * with its prefix length); dns the INTERNAL_IP4_DNS and INTERNAL_IP6_DNS
+ * servers in order; domain the first non-empty INTERNAL_DNS_DOMAIN (RFC
+ * 8598 3.1; empty when none), borrowed from the payload; split the
+ * INTERNAL_IP4_SUBNET and INTERNAL_IP6_SUBNET networks (3.15.2) in
+ * order, without duplicates; extra the first non-empty attribute of each
+ * caller's extra type, values borrowed from the payload, in the order
+ * they came.
+ */
+struct ike_cp_reply {
+	struct pool_addr v4;
+	struct pool_addr v6;
+	uint8_t		 v6_prefix;
+	struct pool_addr dns[IKE_CP_MAX_DNS];
+	size_t		 ndns;
+	struct span	 domain;
+	struct ike_cp_net split[IKE_CP_MAX_SPLIT];
+	size_t		 nsplit;
+	struct ike_pld_cp_attr extra[IKE_CP_MAX_EXTRA];
+	size_t		 nextra;
+};
+
+/*
+ * Reads the decoded CP payload cp (borrowed) of an IKE_AUTH response
+ * into *out. extra (borrowed, nextra entries; NULL when 0) lists the
+ * private-use types to keep (the session-id and token). Attributes are
+ * checked beyond the decoder: an address of the wrong length is
+ * -E_BADLEN; an unspecified address, an IPv4 subnet whose mask is not
+ * contiguous or an IPv6 prefix length above 128 is skipped, as are
+ * attributes of types we do not know (3.15.1). Returns 0; -E_NOTSUP when
+ * cp is not a CFG_REPLY; -E_INVAL when nextra is above IKE_CP_MAX_EXTRA.
+ * Does not log.
+ */
+int	ike_cp_parse_reply(const struct ike_pld_cp *cp, const uint16_t *extra,
+	    size_t nextra, struct ike_cp_reply *out) IKE_CP_WUR;
 
 #endif /* CORE_IKE_CP_H */

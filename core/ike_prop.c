@@ -268,7 +268,7 @@ ike_prop_select_ike(const struct cfg_proposal *const *ours, size_t nours,
     const struct ike_pld_sa *sa, struct ike_prop_ike *out)
 {
 	struct ike_prop_ike c, best;
-	struct rank rk, best_rk;
+	struct rank rk, best_rk = { 0 };
 	const struct ike_pld_prop *p;
 	size_t i, k;
 	int have;
@@ -451,7 +451,7 @@ ike_prop_select_esp(const struct cfg_esp *ours, const struct ike_pld_sa *sa,
     struct ike_prop_esp *out)
 {
 	struct ike_prop_esp c, best;
-	struct rank rk, best_rk;
+	struct rank rk, best_rk = { 0 };
 	const struct ike_pld_prop *p;
 	size_t k;
 	int have = 0;
@@ -501,6 +501,228 @@ ike_prop_add_esp(struct ike_chain *ch, const struct ike_prop_esp *c,
 		set_xf(&p->xf[p->nxf++], IKE_TRANS_INTEG, c->integ, 0, 0);
 	set_xf(&p->xf[p->nxf++], IKE_TRANS_ESN, c->esn, 0, 0);
 	return ike_pld_add_sa(ch, &sa);
+}
+
+/*
+ * The initiator's side (RFC 7296 2.7, 3.3): the offer, and the check of
+ * the single proposal the responder sends back.
+ */
+
+/* Appends to p our encryption transforms of one kind (AEAD or not) that
+ * the registry provides; returns how many were added. */
+static size_t
+offer_encr(struct ike_pld_prop *p, const struct cfg_encr *encr, size_t nencr,
+    int want_aead)
+{
+	size_t i, n = 0;
+	uint16_t b;
+	int aead, varkey;
+
+	for (i = 0; i < nencr && p->nxf < IKE_PLD_MAX_XFORMS; i++) {
+		if (encr_kind(encr[i].id, &aead, &varkey) != 0 ||
+		    aead != want_aead)
+			continue;
+		b = cfg_bits(&encr[i]);
+		if (!encr_avail(encr[i].id, b, aead))
+			continue;
+		/* 3.3.5: Key Length only for variable-key ciphers. */
+		set_xf(&p->xf[p->nxf++], IKE_TRANS_ENCR, encr[i].id, varkey, b);
+		n++;
+	}
+	return n;
+}
+
+/* Appends our usable integrity transforms; returns how many. */
+static size_t
+offer_integ(struct ike_pld_prop *p, const uint16_t *integ, size_t ninteg)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < ninteg && p->nxf < IKE_PLD_MAX_XFORMS; i++)
+		if (integ_avail(integ[i])) {
+			set_xf(&p->xf[p->nxf++], IKE_TRANS_INTEG, integ[i], 0,
+			    0);
+			n++;
+		}
+	return n;
+}
+
+/* Builds the IKE proposal of o for one kind of cipher into p; returns 0,
+ * or -E_NOENT when a mandatory type would be empty (3.3.3). */
+static int
+offer_ike_one(const struct cfg_proposal *o, int aead, struct ike_pld_prop *p)
+{
+	size_t i, nprf = 0, ndh = 0;
+
+	memset(p, 0, sizeof(*p));
+	p->proto = IKE_PROTO_IKE;
+	if (offer_encr(p, o->encr, o->nencr, aead) == 0)
+		return -E_NOENT;
+	/* 3.3: combined-mode ciphers come without an integrity transform,
+	 * so AEAD and CBC ciphers go in separate proposals. */
+	if (!aead && offer_integ(p, o->integ, o->ninteg) == 0)
+		return -E_NOENT;
+	for (i = 0; i < o->nprf && p->nxf < IKE_PLD_MAX_XFORMS; i++)
+		if (prf_avail(o->prf[i])) {
+			set_xf(&p->xf[p->nxf++], IKE_TRANS_PRF, o->prf[i], 0,
+			    0);
+			nprf++;
+		}
+	for (i = 0; i < o->ngroup && p->nxf < IKE_PLD_MAX_XFORMS; i++)
+		if (xform_find_dh(o->group[i]) != NULL) {
+			set_xf(&p->xf[p->nxf++], IKE_TRANS_DH, o->group[i], 0,
+			    0);
+			ndh++;
+		}
+	return nprf > 0 && ndh > 0 ? 0 : -E_NOENT;
+}
+
+int
+ike_prop_add_offer_ike(struct ike_chain *ch,
+    const struct cfg_proposal *const *ours, size_t nours)
+{
+	struct ike_pld_sa sa;
+	size_t i;
+	int k;
+
+	sa.nprop = 0;
+	for (i = 0; i < nours; i++) {
+		if (ours[i] == NULL)
+			continue;
+		for (k = 1; k >= 0; k--) {
+			if (sa.nprop == IKE_PLD_MAX_PROPS)
+				return -E_TOOMANY;
+			if (offer_ike_one(ours[i], k, &sa.prop[sa.nprop]) != 0)
+				continue;
+			/* 3.3.1: numbered from 1; no SPI in IKE_SA_INIT. */
+			sa.prop[sa.nprop].num = (uint8_t)(sa.nprop + 1);
+			sa.nprop++;
+		}
+	}
+	if (sa.nprop == 0)
+		return -E_NOENT;
+	return ike_pld_add_sa(ch, &sa);
+}
+
+int
+ike_prop_offers_group(const struct cfg_proposal *const *ours, size_t nours,
+    uint16_t group)
+{
+	size_t i, j;
+
+	if (xform_find_dh(group) == NULL)
+		return 0;
+	for (i = 0; i < nours; i++)
+		for (j = 0; ours[i] != NULL && j < ours[i]->ngroup; j++)
+			if (ours[i]->group[j] == group)
+				return 1;
+	return 0;
+}
+
+/*
+ * Checks the shape of a reply (3.3.6): exactly one proposal, of protocol
+ * proto with an SPI of spi_len bytes, holding at most one transform of
+ * each type, only of the types in allowed, and the types in needed. An
+ * integrity transform other than NONE next to a combined-mode cipher
+ * (3.3) is refused.
+ */
+static int
+reply_shape(const struct ike_pld_sa *sa, uint8_t proto, size_t spi_len,
+    unsigned allowed, unsigned needed)
+{
+	const struct ike_pld_prop *p;
+	unsigned seen = 0;
+	uint16_t encr = 0, integ = 0;
+	size_t i;
+	int aead, varkey;
+
+	if (sa->nprop != 1)
+		return -E_NOENT;
+	p = &sa->prop[0];
+	if (p->proto != proto || p->spi.len != spi_len)
+		return -E_NOENT;
+	for (i = 0; i < p->nxf; i++) {
+		if (p->xf[i].type >= 32 || !(allowed & TBIT(p->xf[i].type)) ||
+		    (seen & TBIT(p->xf[i].type)))
+			return -E_NOENT;
+		seen |= TBIT(p->xf[i].type);
+		if (p->xf[i].type == IKE_TRANS_ENCR)
+			encr = p->xf[i].id;
+		else if (p->xf[i].type == IKE_TRANS_INTEG)
+			integ = p->xf[i].id;
+	}
+	if ((seen & needed) != needed ||
+	    encr_kind(encr, &aead, &varkey) != 0 || (aead && integ != 0))
+		return -E_NOENT;
+	return 0;
+}
+
+int
+ike_prop_accept_ike(const struct cfg_proposal *const *ours, size_t nours,
+    const struct ike_pld_sa *reply, struct ike_prop_ike *out)
+{
+	/*
+	 * Once the shape is right, the selection of the responder's side
+	 * does the rest: with one transform of each type there is nothing
+	 * left to choose, so it succeeds exactly when one of our proposals
+	 * holds every transform (with its key size) and the registry can
+	 * run them.
+	 */
+	if (reply_shape(reply, IKE_PROTO_IKE, 0, IKE_TYPES, IKE_NEEDED) != 0)
+		return -E_NOENT;
+	return ike_prop_select_ike(ours, nours, reply, out);
+}
+
+int
+ike_prop_add_offer_esp(struct ike_chain *ch, const struct cfg_esp *ours,
+    uint32_t spi)
+{
+	struct ike_pld_sa sa;
+	struct ike_pld_prop *p;
+	uint8_t s[4];
+	int k;
+
+	if (spi < 256)
+		return -E_INVAL;
+	s[0] = (uint8_t)(spi >> 24);
+	s[1] = (uint8_t)(spi >> 16);
+	s[2] = (uint8_t)(spi >> 8);
+	s[3] = (uint8_t)spi;
+	sa.nprop = 0;
+	for (k = 1; k >= 0; k--) {
+		p = &sa.prop[sa.nprop];
+		memset(p, 0, sizeof(*p));
+		p->proto = IKE_PROTO_ESP;
+		/* 3.3.1: every proposal of one SA payload carries the same
+		 * SPI, our inbound one. */
+		p->spi = span_make(s, sizeof(s));
+		if (offer_encr(p, ours->encr, ours->nencr, k) == 0 ||
+		    (!k && offer_integ(p, ours->integ, ours->ninteg) == 0))
+			continue;
+		/* RFC 4303 2.2.1 and 3.3.2: ESN is offered explicitly. */
+		if (ours->esn != CFG_ESN_NO)
+			set_xf(&p->xf[p->nxf++], IKE_TRANS_ESN, IKE_ESN_ON, 0,
+			    0);
+		if (ours->esn != CFG_ESN_YES)
+			set_xf(&p->xf[p->nxf++], IKE_TRANS_ESN, IKE_ESN_NONE,
+			    0, 0);
+		p->num = (uint8_t)(sa.nprop + 1);
+		sa.nprop++;
+	}
+	if (sa.nprop == 0)
+		return -E_NOENT;
+	return ike_pld_add_sa(ch, &sa);
+}
+
+int
+ike_prop_accept_esp(const struct cfg_esp *ours, const struct ike_pld_sa *reply,
+    struct ike_prop_esp *out)
+{
+	/* No D-H in a CHILD SA made in IKE_AUTH (1.2). */
+	if (reply_shape(reply, IKE_PROTO_ESP, 4, ESP_TYPES &
+	    ~TBIT(IKE_TRANS_DH), ESP_NEEDED) != 0)
+		return -E_NOENT;
+	return ike_prop_select_esp(ours, reply, out);
 }
 
 void

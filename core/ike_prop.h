@@ -1,5 +1,6 @@
 /*
- * ike_prop.h: transform negotiation for the responder (RFC 7296 2.7, 3.3).
+ * ike_prop.h: transform negotiation (RFC 7296 2.7, 3.3): the responder's
+ * choice, and the initiator's offer and its check of the reply.
  *
  * The peer's SA payload, decoded by ike_pld_parse_sa(), is matched against
  * our configuration: a list of struct cfg_proposal for the IKE SA, one
@@ -153,6 +154,72 @@ int	ike_prop_select_esp(const struct cfg_esp *ours,
  */
 int	ike_prop_add_esp(struct ike_chain *ch, const struct ike_prop_esp *c,
 	    uint32_t spi) IKE_PROP_WUR;
+
+/*
+ * The initiator's side. Offers are built from the same configuration
+ * structs; transforms the crypto registry cannot run are left out, so the
+ * responder can never choose one. A cfg_proposal whose ciphers mix AEAD
+ * and CBC becomes two wire proposals (3.3: combined-mode ciphers take no
+ * integrity transform): the AEAD one first, then the CBC one with the
+ * integrity list. A reply is accepted only when it is a single proposal
+ * with one transform of each type, all of them from one of our proposals
+ * (3.3.6); nothing here logs.
+ */
+
+/*
+ * Appends the SA payload of an IKE_SA_INIT request to ch (borrowed): the
+ * proposals of ours[0..nours) (borrowed, in preference order; NULL
+ * entries skipped), numbered from 1, protocol IKE, no SPI, each with
+ * encryption (Key Length for AES), integrity (CBC only), PRF and D-H
+ * transforms in our order. Returns 0, -E_NOENT (nothing usable to
+ * offer), -E_TOOMANY (more than IKE_PLD_MAX_PROPS wire proposals) or an
+ * ike_pld_add_sa error.
+ */
+int	ike_prop_add_offer_ike(struct ike_chain *ch,
+	    const struct cfg_proposal *const *ours, size_t nours) IKE_PROP_WUR;
+
+/* Returns 1 when one of ours[0..nours) (borrowed) lists D-H group group
+ * and the registry has it, else 0: whether an INVALID_KE_PAYLOAD (1.2)
+ * names a group we offered. */
+int	ike_prop_offers_group(const struct cfg_proposal *const *ours,
+	    size_t nours, uint16_t group);
+
+/*
+ * Checks the SA payload reply (borrowed) of an IKE_SA_INIT response
+ * against what ike_prop_add_offer_ike offered from ours: one proposal,
+ * protocol IKE, no SPI, exactly one ENCR, PRF and D-H transform and at
+ * most one INTEG (none with an AEAD), all in one of our proposals and
+ * available. Stores the choice in *out (its cfg: the matching proposal).
+ * Returns 0 or -E_NOENT (the caller gives up: the responder chose
+ * something we did not offer); *out is written only on success.
+ */
+int	ike_prop_accept_ike(const struct cfg_proposal *const *ours,
+	    size_t nours, const struct ike_pld_sa *reply,
+	    struct ike_prop_ike *out) IKE_PROP_WUR;
+
+/*
+ * Appends the SA payload of an ESP CHILD SA request to ch (borrowed):
+ * up to two proposals from ours (borrowed; AEAD, then CBC with
+ * integrity), each with our inbound SPI spi (host order, 256 or more)
+ * and the ESN transforms that ours->esn allows (CFG_ESN_BOTH: 64-bit
+ * first). No D-H transform (1.2: the CHILD SA of IKE_AUTH uses the IKE
+ * SA's keys). Returns 0, -E_INVAL (spi below 256), -E_NOENT (nothing
+ * usable) or an ike_pld_add_sa error.
+ */
+int	ike_prop_add_offer_esp(struct ike_chain *ch, const struct cfg_esp *ours,
+	    uint32_t spi) IKE_PROP_WUR;
+
+/*
+ * Checks the SA payload reply (borrowed) of the response that creates a
+ * CHILD SA against ours (borrowed): one proposal, protocol ESP, a 4-byte
+ * SPI of 256 or more (the responder's inbound SPI, stored in
+ * out->peer_spi), exactly one ENCR, at most one INTEG (none with an
+ * AEAD) and ESN, no D-H, all allowed by ours. Returns 0 or -E_NOENT; *out
+ * is written only on success.
+ */
+int	ike_prop_accept_esp(const struct cfg_esp *ours,
+	    const struct ike_pld_sa *reply, struct ike_prop_esp *out)
+	    IKE_PROP_WUR;
 
 /* Fill *suite (for core/ike_keys) from a choice (borrowed). */
 void	ike_prop_ike_suite(const struct ike_prop_ike *c,

@@ -10,7 +10,7 @@ main(void)
 {
 	static const uint8_t d[] = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06,
 	    0x07, 0x08, 0x09, 0x0a, 0x0b };
-	struct span s = span_make(d, sizeof(d)), sub, saved;
+	struct span s = span_make(d, sizeof(d)), sub = { NULL, 0 }, saved;
 	uint8_t u8, cp[4];
 	uint16_t u16;
 	uint32_t u32;

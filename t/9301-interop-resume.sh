@@ -15,6 +15,8 @@ test_description='session resumption with strongSwan'
 . "$SRCDIR/t/interop/gw.sh"
 test_require ROOT NETNS TUN cmd:swanctl cmd:ping
 interop_require_swan
+grep -q '^#define IKEGATE_DEBUG 1' "$TOP/config.h" 2>/dev/null ||
+    skip_all "needs a debug build (configure --enable-debug) for ikectl debug sessions"
 
 PKI=$TRASH/pki
 CLI=$TRASH/cli
@@ -33,11 +35,8 @@ test_expect_success 'ikegated with resumption and fast DPD' '
 dpd = 2 1" &&
 	netns_forward gw &&
 	ikeg_start "$TRASH/gw.ini" &&
-	{ ikectl_gw debug sessions >/dev/null 2>&1 ||
-	    { echo "not a debug build"; exit 99; }; }
+	ikectl_gw debug sessions
 '
-[ -f "$TRASH/log.1" ] && grep -q 'not a debug build' "$TRASH/log.1" &&
-    skip_all "needs a debug build (configure --enable-debug) for ikectl debug sessions"
 
 test_expect_success 'full login with EAP-MSCHAPv2' '
 	swan_client "$CLI" home pki="$PKI" auth=eap-mschapv2 eap_id=alice \
