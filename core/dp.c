@@ -1,6 +1,8 @@
 /* dp.c: TUN <-> ESP <-> UDP, in batches, without per-packet allocation. */
 #include "config.h"
 
+#include <sys/uio.h>
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -14,15 +16,23 @@
 #include "core/dp.h"
 #include "core/err.h"
 #include "core/esp.h"
+#include "core/gso.h"
 #include "core/log.h"
 #include "tun/tun.h"
 
-#define DP_SLOTS	32		/* packets per TUN batch */
+#define DP_SLOTS	64		/* segments sealed per send batch */
 #define DP_ROUNDS	4		/* batches per wakeup, for fairness */
 #define DP_HEAD		64		/* headroom: >= ESP_HEADROOM_MAX */
 #define DP_SLOT		4096		/* inner MTU + headroom + tailroom */
 #define DP_MAX_MTU	(DP_SLOT - DP_HEAD - ESP_TAILROOM_MAX)
 #define DP_HASH		1024		/* CHILD SA buckets (by our SPI) */
+/* One TUN read in offload mode: a TSO/USO super-packet (the device's
+ * GSO limit is 64 KB, GSO_LEGACY_MAX_SIZE) and some slack, so that
+ * anything larger shows as truncated. */
+#define DP_SUPER	(65536 + 512)
+
+_Static_assert(TUN_VNET_HDR_LEN == GSO_VNET_HDR_LEN,
+    "tun and gso disagree on the virtio-net header");
 
 struct dp_child {
 	struct dp_child	*next;
@@ -39,7 +49,13 @@ struct dp {
 	struct esp_sadb	*db;
 	struct dp_child	*children[DP_HASH];
 	int		 closing;
+	unsigned int	 offload;	/* tun_offload() */
+	/* Inner packets read and written; system calls that did it. */
 	uint64_t	 tun_rx, tun_tx, tun_tx_drop, esp_tx_err, tun_rx_err;
+	uint64_t	 tun_reads, tun_writes;
+	/* Offload mode: super-packets read and split, coalesced packets
+	 * written, and reads dropped as malformed or too large. */
+	uint64_t	 gso_rx, gro_tx, gso_bad;
 	/* Outbound slots; inbound packets are opened in net's slots. */
 	struct tun_pkt	 tp[DP_SLOTS];
 	struct esp_pkt	 ep[DP_SLOTS];
@@ -47,7 +63,19 @@ struct dp {
 	struct tun_pkt	 tp_in[NET_BATCH];
 	const struct net_path *paths[DP_SLOTS];
 	struct span	 out[DP_SLOTS];
+	/* Offload mode: the super-packet being split into the slots (it may
+	 * take several batches), and the inbound coalescing state. */
+	struct tun_pkt	 sp;
+	struct gso_split split;
+	int		 splitting;
+	struct gso_seg	 seg[DP_SLOTS];
+	struct gso_pkt	 gin[NET_BATCH];
+	struct gso_out	 gout[NET_BATCH];
+	size_t		 gorder[NET_BATCH];
+	struct iovec	 iov[NET_BATCH + 1];
+	uint8_t		 vhdr[GSO_VNET_HDR_LEN];
 	uint8_t		 slots[DP_SLOTS][DP_SLOT] __attribute__((aligned(64)));
+	uint8_t		 super[DP_SUPER] __attribute__((aligned(64)));
 };
 
 static struct log_ratelimit rl_dp;
@@ -74,57 +102,150 @@ child_find(const struct dp *dp, uint32_t spi)
 	return NULL;
 }
 
+static void
+tun_read_failed(struct dp *dp, int n)
+{
+	dp->tun_rx_err++;
+	if (log_ratelimit_ok(&rl_dp, 5))
+		log_warnx(SUB_TUN, "reading %s: %s", tun_name(dp->tun),
+		    tun_strerror(n));
+}
+
+/* Plain TUN: one packet per read, straight into the slots. Returns the
+ * number read; *idle is set when the device had no more. */
+static size_t
+read_plain(struct dp *dp, int *idle)
+{
+	size_t i;
+	int n;
+
+	for (i = 0; i < DP_SLOTS; i++) {
+		dp->tp[i].buf = dp->slots[i];
+		dp->tp[i].cap = DP_SLOT - ESP_TAILROOM_MAX;
+		dp->tp[i].len = 0;
+	}
+	if ((n = tun_read_batch(dp->tun, dp->tp, DP_SLOTS, DP_HEAD)) <= 0) {
+		if (n < 0)
+			tun_read_failed(dp, n);
+		*idle = 1;
+		return 0;
+	}
+	dp->tun_reads += (uint64_t)n;
+	if (n < DP_SLOTS)
+		*idle = 1;
+	for (i = 0; i < (size_t)n; i++)
+		dp->seg[i].len = dp->tp[i].len;
+	return (size_t)n;
+}
+
+/*
+ * Offload mode: reads (super-)packets into dp->super and splits them into
+ * the slots, until the slots are full or the device has no more (*idle);
+ * a super-packet that does not fit stays in dp->splitting for the next
+ * batch. With may_read 0 it only finishes that one.
+ */
+static size_t
+read_split(struct dp *dp, int may_read, int *idle)
+{
+	struct gso_hdr h;
+	size_t i, k = 0;
+	int n, r;
+
+	while (k < DP_SLOTS) {
+		if (!dp->splitting) {
+			if (!may_read)
+				break;
+			dp->sp.buf = dp->super;
+			dp->sp.cap = sizeof(dp->super);
+			dp->sp.len = 0;
+			if ((n = tun_read_batch(dp->tun, &dp->sp, 1, 0)) <= 0) {
+				if (n < 0)
+					tun_read_failed(dp, n);
+				*idle = 1;
+				break;
+			}
+			dp->tun_reads++;
+			gso_hdr_decode(dp->sp.vnet, &h);
+			if ((r = gso_split_init(&dp->split, &h, dp->super,
+			    dp->sp.len, DP_MAX_MTU)) != 0) {
+				dp->gso_bad++;
+				if (log_ratelimit_ok(&rl_dp, 5))
+					log_warnx(SUB_TUN, "%s: dropped a %zu-"
+					    "byte packet (GSO type %u, size "
+					    "%u): %s", tun_name(dp->tun),
+					    dp->sp.len, h.gso_type, h.gso_size,
+					    err_str(r));
+				continue;
+			}
+			if (h.gso_type != GSO_NONE)
+				dp->gso_rx++;
+			dp->splitting = 1;
+		}
+		for (i = k; i < DP_SLOTS; i++) {
+			dp->seg[i].p = dp->slots[i] + DP_HEAD;
+			dp->seg[i].cap = DP_MAX_MTU;
+			dp->seg[i].len = 0;
+		}
+		k += gso_split_next(&dp->split, dp->seg + k, DP_SLOTS - k);
+		if (gso_split_done(&dp->split))
+			dp->splitting = 0;
+	}
+	return k;
+}
+
+/* Seals the n inner packets in the slots (at DP_HEAD, dp->seg[i].len
+ * bytes) and sends them. */
+static void
+seal_send(struct dp *dp, size_t n)
+{
+	struct dp_child *c;
+	size_t i, k, sent;
+
+	dp->tun_rx += n;
+	for (i = 0; i < n; i++) {
+		memset(&dp->ep[i], 0, sizeof(dp->ep[i]));
+		dp->ep[i].buf = dp->slots[i];
+		dp->ep[i].cap = DP_SLOT;
+		dp->ep[i].off = DP_HEAD;
+		dp->ep[i].len = dp->seg[i].len;
+	}
+	esp_sadb_encap(dp->db, dp->ep, n);
+	for (i = 0, k = 0; i < n; i++) {
+		if (dp->ep[i].r != 0)
+			continue;
+		c = esp_sa_user(dp->ep[i].sa);
+		dp->paths[k] = &c->path;
+		dp->out[k] = span_make(dp->ep[i].buf + dp->ep[i].off,
+		    dp->ep[i].len);
+		k++;
+	}
+	if (k > 0) {
+		sent = net_send_esp(dp->net, dp->paths, dp->out, k);
+		dp->esp_tx_err += k - sent;
+	}
+}
+
 /* Outbound: the kernel routed packets into the TUN device. */
 static void
 on_tun(uv_poll_t *h, int status, int events)
 {
 	struct dp *dp = h->data;
-	struct dp_child *c;
-	size_t i, k, sent;
-	int n, round;
+	size_t n;
+	int round, idle;
 
 	if (status < 0 || !(events & UV_READABLE) || dp->closing)
 		return;
-	for (round = 0; round < DP_ROUNDS; round++) {
-		for (i = 0; i < DP_SLOTS; i++) {
-			dp->tp[i].buf = dp->slots[i];
-			dp->tp[i].cap = DP_SLOT - ESP_TAILROOM_MAX;
-			dp->tp[i].len = 0;
-		}
-		if ((n = tun_read_batch(dp->tun, dp->tp, DP_SLOTS,
-		    DP_HEAD)) <= 0) {
-			if (n < 0) {
-				dp->tun_rx_err++;
-				if (log_ratelimit_ok(&rl_dp, 5))
-					log_warnx(SUB_TUN, "reading %s: %s",
-					    tun_name(dp->tun),
-					    tun_strerror(n));
-			}
-			return;
-		}
-		dp->tun_rx += (uint64_t)n;
-		for (i = 0; i < (size_t)n; i++) {
-			memset(&dp->ep[i], 0, sizeof(dp->ep[i]));
-			dp->ep[i].buf = dp->slots[i];
-			dp->ep[i].cap = DP_SLOT;
-			dp->ep[i].off = DP_HEAD;
-			dp->ep[i].len = dp->tp[i].len;
-		}
-		esp_sadb_encap(dp->db, dp->ep, (size_t)n);
-		for (i = 0, k = 0; i < (size_t)n; i++) {
-			if (dp->ep[i].r != 0)
-				continue;
-			c = esp_sa_user(dp->ep[i].sa);
-			dp->paths[k] = &c->path;
-			dp->out[k] = span_make(dp->ep[i].buf + dp->ep[i].off,
-			    dp->ep[i].len);
-			k++;
-		}
-		if (k > 0) {
-			sent = net_send_esp(dp->net, dp->paths, dp->out, k);
-			dp->esp_tx_err += k - sent;
-		}
-		if (n < DP_SLOTS)
+	/* A super-packet split across batches is finished even past the
+	 * round limit: nothing else would wake us up for its rest. */
+	for (round = 0; round < DP_ROUNDS || dp->splitting; round++) {
+		idle = 0;
+		if (dp->offload & TUN_OFF_VNET)
+			n = read_split(dp, round < DP_ROUNDS, &idle);
+		else
+			n = read_plain(dp, &idle);
+		if (n > 0)
+			seal_send(dp, n);
+		if (idle && !dp->splitting)
 			return;
 	}
 }
@@ -159,6 +280,44 @@ log_drop(const struct esp_pkt *p, const struct net_path *path)
 	    sizeof(ps)), esp_drop_name(p->drop));
 }
 
+/* Offload mode: writes the k decrypted packets in dp->gin, coalescing
+ * the segments of each TCP flow into super-packets. */
+static void
+write_coalesced(struct dp *dp, size_t k)
+{
+	const struct gso_out *o;
+	size_t j, m, i, no;
+	int w;
+
+	no = gso_coalesce(dp->gin, k, dp->gout, dp->gorder);
+	for (j = 0; j < no; j++) {
+		o = &dp->gout[j];
+		gso_hdr_encode(&o->hdr, dp->vhdr);
+		dp->iov[0].iov_base = dp->vhdr;
+		dp->iov[0].iov_len = sizeof(dp->vhdr);
+		/* The first packet whole, the others' payloads after it:
+		 * gathered by the kernel, no copy here. */
+		for (m = 0; m < o->count; m++) {
+			i = dp->gorder[o->start + m];
+			dp->iov[1 + m].iov_base = dp->gin[i].p +
+			    (m > 0 ? o->hlen : 0);
+			dp->iov[1 + m].iov_len = dp->gin[i].len -
+			    (m > 0 ? o->hlen : 0);
+		}
+		if ((w = tun_write_iov(dp->tun, dp->iov, 1 + o->count)) <= 0) {
+			/* The device queue is full or the link is down:
+			 * these packets are lost, as on a congested link. */
+			for (; j < no; j++)
+				dp->tun_tx_drop += dp->gout[j].count;
+			break;
+		}
+		dp->tun_writes++;
+		dp->tun_tx += o->count;
+		if (o->count > 1)
+			dp->gro_tx++;
+	}
+}
+
 void
 dp_esp_input(void *arg, uint8_t *const *pkts, const size_t *lens,
     const struct net_path *paths, size_t n)
@@ -191,7 +350,13 @@ dp_esp_input(void *arg, uint8_t *const *pkts, const size_t *lens,
 		dp->tp_in[k].buf = dp->ep_in[i].buf + dp->ep_in[i].off;
 		dp->tp_in[k].cap = dp->ep_in[i].len;
 		dp->tp_in[k].len = dp->ep_in[i].len;
+		dp->gin[k].p = dp->tp_in[k].buf;
+		dp->gin[k].len = dp->tp_in[k].len;
 		k++;
+	}
+	if (dp->offload & TUN_OFF_VNET) {
+		write_coalesced(dp, k);
+		return;
 	}
 	for (done = 0; done < k; done += (size_t)w) {
 		if ((w = tun_write_batch(dp->tun, dp->tp_in + done, k - done,
@@ -202,6 +367,7 @@ dp_esp_input(void *arg, uint8_t *const *pkts, const size_t *lens,
 			break;
 		}
 		dp->tun_tx += (uint64_t)w;
+		dp->tun_writes += (uint64_t)w;
 	}
 }
 
@@ -359,12 +525,26 @@ sum_sa(struct esp_sa *sa, void *arg)
 	return 0;
 }
 
+/* Names the TUN_OFF_* bits in effect ("tso+uso", "none"). */
+static const char *
+offload_str(unsigned int off)
+{
+	if (!(off & TUN_OFF_VNET))
+		return "none";
+	if (off & TUN_OFF_USO)
+		return "gro+tso+uso";
+	if (off & TUN_OFF_TSO)
+		return "gro+tso";
+	return "gro";
+}
+
 int
 dp_show(const struct dp *dp, struct buf *out, int json)
 {
 	struct esp_sadb_stats ts;
+	struct tun_stats tst;
 	struct drop_sum d;
-	char line[256];
+	char line[384];
 	size_t i;
 	int n, r = 0, first = 1;
 
@@ -375,14 +555,32 @@ dp_show(const struct dp *dp, struct buf *out, int json)
 		d.drops[i] += ts.drops[i];
 	n = snprintf(line, sizeof(line), json ?
 	    "{\"tun\":\"%s\",\"sas_in\":%zu,\"sas_out\":%zu,\"tun_rx\":%llu,"
-	    "\"tun_tx\":%llu,\"tun_tx_drop\":%llu,\"esp_tx_err\":%llu,"
-	    "\"drops\":{" :
+	    "\"tun_tx\":%llu,\"tun_tx_drop\":%llu,\"esp_tx_err\":%llu," :
 	    "data plane on %s: %zu inbound and %zu outbound SAs\n"
 	    "  tun read %llu written %llu write drops %llu esp send errors "
-	    "%llu\n  drops:", tun_name(dp->tun), ts.n_in, ts.n_out,
+	    "%llu\n", tun_name(dp->tun), ts.n_in, ts.n_out,
 	    (unsigned long long)dp->tun_rx, (unsigned long long)dp->tun_tx,
 	    (unsigned long long)dp->tun_tx_drop,
 	    (unsigned long long)dp->esp_tx_err);
+	if ((r = buf_add(out, line, (size_t)n)) != 0)
+		return r;
+	/* How many packets each system call moved, the offloads, and what
+	 * the device refused or truncated. */
+	tun_get_stats(dp->tun, &tst);
+	n = snprintf(line, sizeof(line), json ?
+	    "\"offload\":\"%s\",\"tun_reads\":%llu,\"tun_writes\":%llu,"
+	    "\"gso_rx\":%llu,\"gro_tx\":%llu,\"gso_bad\":%llu,"
+	    "\"tun_rx_truncated\":%llu,\"tun_tx_invalid\":%llu,"
+	    "\"drops\":{" :
+	    "  offload %s: reads %llu writes %llu super-packets split %llu "
+	    "coalesced %llu malformed %llu\n"
+	    "  device: reads truncated %llu writes refused %llu\n  drops:",
+	    offload_str(dp->offload), (unsigned long long)dp->tun_reads,
+	    (unsigned long long)dp->tun_writes,
+	    (unsigned long long)dp->gso_rx, (unsigned long long)dp->gro_tx,
+	    (unsigned long long)dp->gso_bad,
+	    (unsigned long long)tst.rx_truncated,
+	    (unsigned long long)tst.tx_invalid);
 	if ((r = buf_add(out, line, (size_t)n)) != 0)
 		return r;
 	for (i = 1; i < ESP_DROP__MAX && r == 0; i++) {
@@ -498,9 +696,10 @@ int
 dp_start(uv_loop_t *loop, struct net *net, const struct dp_config *cfg,
     struct dp **out)
 {
+	const char *note;
 	struct dp *dp;
 	unsigned mtu = 0;
-	int r;
+	int r, e;
 
 	if (cfg->mtu > DP_MAX_MTU) {
 		log_errx(SUB_TUN, "MTU %u is above the data plane's %u",
@@ -513,7 +712,7 @@ dp_start(uv_loop_t *loop, struct net *net, const struct dp_config *cfg,
 		return -E_NOMEM;
 	}
 	dp->net = net;
-	if ((r = tun_open(cfg->tun, 0, &dp->tun)) != 0) {
+	if ((r = tun_open(cfg->tun, TUN_OPEN_OFFLOAD, &dp->tun)) != 0) {
 		log_errx(SUB_TUN, "TUN device %s: %s%s%s", cfg->tun,
 		    tun_strerror(r), r == -TUN_E_SYS || r == -TUN_E_NODRV ?
 		    ": " : "", r == -TUN_E_SYS || r == -TUN_E_NODRV ?
@@ -524,6 +723,15 @@ dp_start(uv_loop_t *loop, struct net *net, const struct dp_config *cfg,
 		log_err(SUB_TUN, "TUN device %s", cfg->tun);
 		goto fail;
 	}
+	/* Once, what the kernel refused and what it costs. */
+	dp->offload = tun_offload(dp->tun, &note, &e);
+	if (note != NULL)
+		log_warnx(SUB_TUN, "%s: %s%s%s; %s", tun_name(dp->tun), note,
+		    e != 0 ? ": " : "", e != 0 ? strerror(e) : "",
+		    !(dp->offload & TUN_OFF_VNET) ? "plain TUN, one system "
+		    "call per packet both ways" :
+		    !(dp->offload & TUN_OFF_TSO) ? "reads stay one packet "
+		    "each" : "UDP is read one datagram at a time");
 	r = configure_tun(dp, cfg);
 	if (r == -TUN_E_PERM)
 		log_info(SUB_TUN, "no CAP_NET_ADMIN: %s must have been "
@@ -542,8 +750,9 @@ dp_start(uv_loop_t *loop, struct net *net, const struct dp_config *cfg,
 		goto fail;
 	dp->poll.data = dp;
 	uv_poll_start(&dp->poll, UV_READABLE, on_tun);
-	log_info(SUB_TUN, "data plane on %s (%s), MTU %u", tun_name(dp->tun),
-	    tun_created(dp->tun) ? "created" : "attached", mtu);
+	log_info(SUB_TUN, "data plane on %s (%s), MTU %u, offloads %s",
+	    tun_name(dp->tun), tun_created(dp->tun) ? "created" : "attached",
+	    mtu, offload_str(dp->offload));
 	*out = dp;
 	return 0;
 fail:

@@ -10,6 +10,13 @@
  * SA's traffic selectors: no spoofing) and written to the TUN device. No
  * allocation per packet; every drop is counted by reason.
  *
+ * Where the kernel has them, the TUN device runs with virtio-net headers
+ * and TSO/USO (tun/tun.h TUN_OPEN_OFFLOAD): one read brings a 64 KB
+ * super-packet, split into MTU-sized segments (core/gso.h) before ESP,
+ * and the decrypted TCP segments of a flow in one batch are coalesced
+ * into one super-packet, written with one system call. Counters (per SA
+ * and tun_rx/tun_tx) count inner packets, not super-packets.
+ *
  * dp owns the TUN device and its poll watcher on the loop, and an ESP SA
  * pair per CHILD SA, which the IKE side installs and removes.
  */

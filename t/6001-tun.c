@@ -395,7 +395,7 @@ read_until(struct tun *t, pkt_match *match, const void *arg, uint8_t *out,
     int ms)
 {
 	static uint8_t b[PKT_MAX];
-	struct tun_pkt pk = { b, sizeof(b), 0 };
+	struct tun_pkt pk = { .buf = b, .cap = sizeof(b), .len = 0 };
 	struct pollfd pfd = { .fd = tun_fd(t), .events = POLLIN };
 	int i, n;
 
@@ -460,8 +460,8 @@ test_args(void)
 	is_int(tun_open("ikegt0", TUN_OPEN_CREATE | TUN_OPEN_ATTACH, &t),
 	    -TUN_E_INVAL, "CREATE with ATTACH is refused");
 	ok(t == NULL, "failed open leaves *out NULL");
-	is_int(tun_open("ikegt0", 0x100, &t), -TUN_E_INVAL,
-	    "reserved (offload) flag bits are refused");
+	is_int(tun_open("ikegt0", 0x8000, &t), -TUN_E_INVAL,
+	    "reserved flag bits are refused");
 	is_int(tun_open("0123456789abcdef", 0, &t), -TUN_E_NAME,
 	    "16-byte name is too long");
 	is_int(tun_open("a:b", 0, &t), -TUN_E_NAME, "':' in a name");
@@ -719,7 +719,7 @@ test_v6(void)
 {
 	static uint8_t b[PKT_MAX], reply[PKT_MAX];
 	struct tun *t = NULL;
-	struct tun_pkt pk = { b, sizeof(b), 0 };
+	struct tun_pkt pk = { .buf = b, .cap = sizeof(b), .len = 0 };
 	struct tun_prefix p;
 	struct udp_want uw;
 	struct echo_want ew;

@@ -15,6 +15,14 @@
  * nibble tells them apart (Linux IFF_NO_PI; utun's 4-byte family header
  * will be added and stripped inside tun_bsd.c).
  *
+ * Offloads (TUN_OPEN_OFFLOAD, Linux): every packet then travels with a
+ * TUN_VNET_HDR_LEN-byte virtio-net header (struct virtio_net_hdr, its
+ * 16-bit fields little-endian on any host; core/gso.h reads and writes
+ * it), and the kernel may hand over, and accepts, TSO/USO super-packets
+ * of up to 64 KB with a partial checksum for the reader to complete
+ * (IFF_VNET_HDR, TUNSETOFFLOAD; the recipe of wireguard-go's
+ * tun/tun_linux.go). One read or write then moves many segments.
+ *
  * Device configuration (tun_link_*, tun_addr_*, tun_route_*) takes an
  * interface name rather than a handle, so it can later move behind the
  * privileged process (core/priv) while the handle stays in the engine. It
@@ -53,13 +61,25 @@ enum tun_err {
 
 /*
  * tun_open() flags. Neither CREATE nor ATTACH: attach to the device if it
- * exists, else create it. Bits 0x0100 and up are reserved for extensions
- * that change the packet format or the number of fds (virtio-net header
- * offloads, multi-queue); until they exist, unknown bits are refused.
+ * exists, else create it. Bits 0x0100 and up are for extensions that
+ * change the packet format or the number of fds (virtio-net header
+ * offloads; multi-queue later); unknown bits are refused.
  */
 #define TUN_OPEN_CREATE	0x0001	/* create; -TUN_E_EXIST if it exists */
 #define TUN_OPEN_ATTACH	0x0002	/* attach to an existing persistent
 				 * device only; -TUN_E_NODEV if absent */
+#define TUN_OPEN_OFFLOAD 0x0100	/* virtio-net headers and offloads when
+				 * the kernel has them: see tun_offload */
+
+/* The virtio-net header that precedes every packet in offload mode. */
+#define TUN_VNET_HDR_LEN 10
+
+/* What tun_offload() reports in effect. */
+#define TUN_OFF_VNET	0x01	/* every packet has a virtio-net header; the
+				 * kernel accepts GSO super-packets */
+#define TUN_OFF_CSUM	0x02	/* reads may leave a checksum to complete */
+#define TUN_OFF_TSO	0x04	/* reads may be TCP super-packets (v4, v6) */
+#define TUN_OFF_USO	0x08	/* reads may be UDP super-packets (v4, v6) */
 
 struct tun;
 
@@ -69,6 +89,9 @@ struct tun_pkt {
 	uint8_t	*buf;
 	size_t	 cap;		/* bytes available at buf */
 	size_t	 len;		/* packet length at buf + off */
+	/* Offload mode only: the packet's virtio-net header, filled by
+	 * reads and sent by writes (the packet itself stays at buf + off). */
+	uint8_t	 vnet[TUN_VNET_HDR_LEN];
 };
 
 /* Packets this layer dropped on its own (counters since tun_open). */
@@ -90,7 +113,11 @@ struct tun_prefix {
 /*
  * Opens a TUN device. name (borrowed) is the interface name; NULL lets the
  * kernel pick one, and a name with "%d" is a template (create only). flags
- * is 0 or one TUN_OPEN_* value. Attaching to a persistent device needs no
+ * is 0 or one of TUN_OPEN_CREATE and TUN_OPEN_ATTACH, or'ed with
+ * TUN_OPEN_OFFLOAD: the device is then opened with IFF_VNET_HDR and the
+ * checksum, TSO and USO offloads the kernel takes; when it refuses the
+ * header, tun_open falls back to a plain device (tun_offload tells).
+ * Attaching to a persistent device needs no
  * privilege when it was made for this user ("ip tuntap add dev ikeg0 mode
  * tun user ikegate"); creating one needs CAP_NET_ADMIN. The fd is
  * close-on-exec and blocking; see tun_set_nonblock().
@@ -116,6 +143,18 @@ const char	*tun_name(const struct tun *t);
 /* Returns 1 when tun_open() created the device, 0 when it attached. */
 int		 tun_created(const struct tun *t);
 
+/*
+ * Returns the TUN_OFF_* bits in effect: 0 without TUN_OPEN_OFFLOAD, or
+ * when the kernel refused the virtio-net header (tun_open then fell back
+ * to a plain device); TUN_OFF_VNET alone when it took the header but no
+ * offload. When something asked for is missing, *note (may be NULL) gets
+ * a static phrase saying what ("the kernel refused USO4/USO6") and *err
+ * (may be NULL) the errno of the refusal, for the caller to log once;
+ * else NULL and 0.
+ */
+unsigned int	 tun_offload(const struct tun *t, const char **note,
+		    int *err);
+
 /* Stores the current MTU of t's interface in *mtu. Needs no privilege.
  * Returns 0, -TUN_E_NODEV or -TUN_E_SYS. */
 int		 tun_mtu(const struct tun *t, unsigned int *mtu) TUN_WUR;
@@ -129,7 +168,8 @@ void		 tun_get_stats(const struct tun *t, struct tun_stats *st);
 
 /*
  * Reads up to n packets into pkts[0..n) (borrowed), each at buf + off with
- * up to cap - off bytes, and sets each filled slot's len. Stops early when
+ * up to cap - off bytes, and sets each filled slot's len (and vnet, in
+ * offload mode, where a slot must hold a 64 KB super-packet). Stops early when
  * no packet is waiting (EAGAIN is normal, not an error). A packet larger
  * than its slot is dropped and counted (rx_truncated) and its slot reused.
  * In blocking mode it makes one read, waiting for a packet; batches need
@@ -143,8 +183,9 @@ int		 tun_read_batch(struct tun *t, struct tun_pkt *pkts, size_t n,
 
 /*
  * Writes the n packets at pkts[i].buf + off, pkts[i].len bytes each (all
- * borrowed), in order. A packet the kernel refuses as malformed is dropped
- * and counted (tx_invalid). Stops early when the device queue is full.
+ * borrowed), in order, each after its pkts[i].vnet in offload mode. A
+ * packet the kernel refuses as malformed is dropped and counted
+ * (tx_invalid). Stops early when the device queue is full.
  * Returns the number of packets consumed (written or dropped), so the
  * caller resumes at that index; or -TUN_E_INVAL (a slot with off + len >
  * cap) or -TUN_E_SYS when the first packet fails otherwise (EIO: the link
@@ -152,6 +193,19 @@ int		 tun_read_batch(struct tun *t, struct tun_pkt *pkts, size_t n,
  */
 int		 tun_write_batch(struct tun *t, const struct tun_pkt *pkts,
 		    size_t n, size_t off) TUN_WUR;
+
+/*
+ * Writes one packet gathered from iov[0..n) (borrowed; 1 <= n <= 1024,
+ * struct iovec from <sys/uio.h>) with one system call: in offload mode
+ * the first TUN_VNET_HDR_LEN bytes are its virtio-net header (a GSO
+ * super-packet is segmented or delivered whole by the kernel). Returns 1
+ * when written, or refused as malformed (dropped and counted in
+ * tx_invalid); 0 when the device queue is full; -TUN_E_INVAL (n) or
+ * -TUN_E_SYS (EIO: the link is down).
+ */
+struct iovec;
+int		 tun_write_iov(struct tun *t, const struct iovec *iov,
+		    size_t n) TUN_WUR;
 
 /* Returns a short message for code (sign ignored); for TUN_E_SYS and
  * TUN_E_NODRV the caller appends strerror(errno). Never NULL. */

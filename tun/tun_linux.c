@@ -1,9 +1,12 @@
 /*
- * tun_linux.c: tun.h on Linux: /dev/net/tun with IFF_TUN | IFF_NO_PI,
- * configured through rtnetlink (NETLINK_ROUTE) messages built by hand.
+ * tun_linux.c: tun.h on Linux: /dev/net/tun with IFF_TUN | IFF_NO_PI (and
+ * IFF_VNET_HDR with TUNSETOFFLOAD in offload mode), configured through
+ * rtnetlink (NETLINK_ROUTE) messages built by hand.
  *
  * Kernel references: drivers/net/tun.c (tun_set_iff: an existing device is
- * checked for type, then for owner; a new one needs CAP_NET_ADMIN) and
+ * checked for type, then for owner; a new one needs CAP_NET_ADMIN; the
+ * IFF_VNET_HDR flag is taken per attach; set_offload), drivers/net/
+ * tun_vnet.h (the header on reads and writes) and
  * Documentation/networking/tuntap.rst; rtnetlink(7) and netlink(7) for
  * the message layout (every header and attribute 4-byte aligned).
  */
@@ -13,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include <net/if.h>
 #include <netinet/in.h>
@@ -35,11 +39,24 @@
 #define NL_REQ_MAX	256		/* our largest request is ~80 bytes */
 #define NL_RX_MAX	32768		/* one RTM_NEWLINK answer, no stats */
 #define NL_TIMEOUT_S	5		/* the kernel answers at once */
+#define IOV_MAX_TUN	1024		/* UIO_MAXIOV */
+
+/* USO arrived in Linux 6.2 (include/uapi/linux/if_tun.h); older headers
+ * lack the bits, which an older kernel refuses with EINVAL. */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4	0x20
+#endif
+#ifndef TUN_F_USO6
+#define TUN_F_USO6	0x40
+#endif
 
 struct tun {
 	int		 fd;
 	int		 nonblock;
 	int		 created;
+	unsigned int	 offload;	/* TUN_OFF_* */
+	const char	*off_note;	/* what was refused, or NULL */
+	int		 off_err;	/* and its errno */
 	char		 name[TUN_NAME_MAX];
 	struct tun_stats st;
 };
@@ -474,23 +491,80 @@ setiff_error(const char *name, unsigned int flags, int e, int excl)
 	return -TUN_E_SYS;
 }
 
-int
-tun_open(const char *name, unsigned int flags, struct tun **out)
+/* Whether this host stores integers little-endian (virtio's order). */
+static int
+host_le(void)
+{
+	const uint16_t one = 1;
+	uint8_t b[2];
+
+	memcpy(b, &one, sizeof(b));
+	return b[0] == 1;
+}
+
+/*
+ * Sets up the virtio-net header and offloads on t, opened with
+ * IFF_VNET_HDR. Returns 0 when the header is usable (t->offload says
+ * which offloads the kernel took), or -1 when it is not and the device
+ * must be reopened without it; t->off_note and t->off_err tell why.
+ */
+static int
+vnet_setup(struct tun *t)
+{
+	/* The two offload sets to try: USO needs TSO with it (the kernel
+	 * refuses USO alone), and kernels before 6.2 refuse USO. */
+	static const unsigned int sets[] = {
+		TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_USO4 | TUN_F_USO6,
+		TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6,
+	};
+	int sz = TUN_VNET_HDR_LEN, le = 1;
+	unsigned long zero = 0;
+
+	/* struct virtio_net_hdr (10 bytes), the default; say it. */
+	if (ioctl(t->fd, TUNSETVNETHDRSZ, &sz) == -1) {
+		t->off_note = "TUNSETVNETHDRSZ refused";
+		t->off_err = errno;
+		return -1;
+	}
+	/* Little-endian fields on any host (virtio 1.x); on a
+	 * little-endian host a kernel without TUNSETVNETLE is fine too. */
+	if (ioctl(t->fd, TUNSETVNETLE, &le) == -1 && !host_le()) {
+		t->off_note = "TUNSETVNETLE refused";
+		t->off_err = errno;
+		return -1;
+	}
+	t->offload = TUN_OFF_VNET;
+	if (ioctl(t->fd, TUNSETOFFLOAD, (unsigned long)sets[0]) == 0) {
+		t->offload |= TUN_OFF_CSUM | TUN_OFF_TSO | TUN_OFF_USO;
+		return 0;
+	}
+	t->off_err = errno;
+	if (ioctl(t->fd, TUNSETOFFLOAD, (unsigned long)sets[1]) == 0) {
+		t->offload |= TUN_OFF_CSUM | TUN_OFF_TSO;
+		t->off_note = "the kernel refused USO4/USO6";
+		return 0;
+	}
+	t->off_err = errno;
+	t->off_note = "the kernel refused TUNSETOFFLOAD for checksum and TSO";
+	/* Writes of super-packets still work: they do not depend on the
+	 * device's features. Reads stay one packet each. */
+	if (ioctl(t->fd, TUNSETOFFLOAD, zero) == 0)
+		return 0;
+	t->offload = 0;
+	return -1;
+}
+
+/*
+ * tun_open without TUN_OPEN_OFFLOAD in flags; vnet asks for IFF_VNET_HDR
+ * (the caller checked that the kernel has it).
+ */
+static int
+open_dev(const char *name, unsigned int flags, int vnet, struct tun **out)
 {
 	struct tun *t = NULL;
 	struct linkinfo li;
 	struct ifreq ifr;
 	int r = -TUN_E_SYS, excl, e;
-
-	*out = NULL;
-	if ((flags & ~(TUN_OPEN_CREATE | TUN_OPEN_ATTACH)) != 0 ||
-	    flags == (TUN_OPEN_CREATE | TUN_OPEN_ATTACH))
-		return -TUN_E_INVAL;
-	if (name == NULL) {
-		if (flags & TUN_OPEN_ATTACH)
-			return -TUN_E_NAME;
-	} else if ((r = name_check(name, !(flags & TUN_OPEN_ATTACH))) != 0)
-		return r;
 
 	/* Attach must not create: see what name is first (the kernel would
 	 * make a new device for root). The IFF_PERSIST check below closes
@@ -520,6 +594,8 @@ tun_open(const char *name, unsigned int flags, struct tun **out)
 		if (name != NULL)
 			memcpy(ifr.ifr_name, name, strlen(name));
 		ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+		if (vnet)
+			ifr.ifr_flags |= IFF_VNET_HDR;
 		if (excl)
 			ifr.ifr_flags |= IFF_TUN_EXCL;
 		if (ioctl(t->fd, TUNSETIFF, &ifr) == 0)
@@ -550,6 +626,12 @@ tun_open(const char *name, unsigned int flags, struct tun **out)
 	}
 	memcpy(t->name, ifr.ifr_name, sizeof(t->name) - 1);
 	t->name[sizeof(t->name) - 1] = '\0';
+	/* A persistent device keeps the offloads an earlier opener set;
+	 * without a virtio-net header the kernel would then hand us
+	 * super-packets. Switch them off (an error only means there were
+	 * none to switch off). */
+	if (!vnet)
+		(void)ioctl(t->fd, TUNSETOFFLOAD, 0UL);
 
 	*out = t;
 	t = NULL;
@@ -557,6 +639,59 @@ tun_open(const char *name, unsigned int flags, struct tun **out)
  out:
 	tun_close(t);
 	return r;
+}
+
+int
+tun_open(const char *name, unsigned int flags, struct tun **out)
+{
+	const char *note = NULL;
+	unsigned int features = 0;
+	struct tun *t = NULL;
+	int fd, r, err = 0;
+
+	*out = NULL;
+	if ((flags & ~(TUN_OPEN_CREATE | TUN_OPEN_ATTACH |
+	    TUN_OPEN_OFFLOAD)) != 0 ||
+	    (flags & (TUN_OPEN_CREATE | TUN_OPEN_ATTACH)) ==
+	    (TUN_OPEN_CREATE | TUN_OPEN_ATTACH))
+		return -TUN_E_INVAL;
+	if (name == NULL) {
+		if (flags & TUN_OPEN_ATTACH)
+			return -TUN_E_NAME;
+	} else if ((r = name_check(name, !(flags & TUN_OPEN_ATTACH))) != 0)
+		return r;
+	if (!(flags & TUN_OPEN_OFFLOAD))
+		return open_dev(name, flags, 0, out);
+	flags &= ~(unsigned int)TUN_OPEN_OFFLOAD;
+
+	/* Does this kernel have virtio-net headers at all? */
+	if ((fd = open(TUN_DEV, O_RDWR | O_CLOEXEC)) == -1)
+		return -TUN_E_NODRV;
+	if (ioctl(fd, TUNGETFEATURES, &features) == -1) {
+		err = errno;
+		features = 0;
+	}
+	close(fd);
+	if (!(features & IFF_VNET_HDR)) {
+		note = "the kernel has no IFF_VNET_HDR";
+	} else {
+		if ((r = open_dev(name, flags, 1, &t)) != 0)
+			return r;
+		if (vnet_setup(t) == 0) {
+			*out = t;
+			return 0;
+		}
+		/* The header is unusable: reopen the device without it (a
+		 * device we created goes and comes back). */
+		note = t->off_note;
+		err = t->off_err;
+		tun_close(t);
+	}
+	if ((r = open_dev(name, flags, 0, out)) != 0)
+		return r;
+	(*out)->off_note = note;
+	(*out)->off_err = err;
+	return 0;
 }
 
 void
@@ -588,6 +723,16 @@ int
 tun_created(const struct tun *t)
 {
 	return t->created;
+}
+
+unsigned int
+tun_offload(const struct tun *t, const char **note, int *err)
+{
+	if (note != NULL)
+		*note = t->off_note;
+	if (err != NULL)
+		*err = t->off_note != NULL ? t->off_err : 0;
+	return t->offload;
 }
 
 int
@@ -635,15 +780,16 @@ ip_len(const uint8_t *b, size_t n)
 }
 
 /*
- * A plain TUN fd has no batched read: one read() per packet until EAGAIN
- * (perf-limits.md: ~2.6 us each here; IFF_VNET_HDR offloads are the way
- * past that, and will fill several slots from one read).
+ * A TUN fd has no batched read: one read() per packet until EAGAIN
+ * (perf-limits.md: ~2.6 us each here). With offloads a packet may be a
+ * 64 KB super-packet, so one read then moves ~46 segments.
  */
 int
 tun_read_batch(struct tun *t, struct tun_pkt *pkts, size_t n, size_t off)
 {
 	struct tun_pkt *p;
-	size_t i, got = 0, tries = 0, limit;
+	struct iovec iov[2];
+	size_t i, got = 0, tries = 0, limit, hl;
 	ssize_t nr;
 
 	for (i = 0; i < n; i++)
@@ -652,9 +798,17 @@ tun_read_batch(struct tun *t, struct tun_pkt *pkts, size_t n, size_t off)
 	if (n > INT_MAX)
 		n = INT_MAX;
 	limit = t->nonblock ? n : (n > 0);
+	hl = (t->offload & TUN_OFF_VNET) ? TUN_VNET_HDR_LEN : 0;
 	while (tries < limit) {
 		p = &pkts[got];
-		nr = read(t->fd, p->buf + off, p->cap - off);
+		if (hl != 0) {
+			iov[0].iov_base = p->vnet;
+			iov[0].iov_len = hl;
+			iov[1].iov_base = p->buf + off;
+			iov[1].iov_len = p->cap - off;
+			nr = readv(t->fd, iov, 2);
+		} else
+			nr = read(t->fd, p->buf + off, p->cap - off);
 		if (nr == -1) {
 			if (errno == EINTR)
 				continue;
@@ -664,6 +818,11 @@ tun_read_batch(struct tun *t, struct tun_pkt *pkts, size_t n, size_t off)
 			return -TUN_E_SYS;
 		}
 		tries++;
+		if ((size_t)nr < hl) {
+			t->st.rx_truncated++;
+			continue;
+		}
+		nr -= (ssize_t)hl;
 		/* The kernel copies what fits and returns the copied length
 		 * (older kernels: the full length), so a read that fills
 		 * its slot is checked against the packet's IP length. */
@@ -683,7 +842,8 @@ tun_write_batch(struct tun *t, const struct tun_pkt *pkts, size_t n,
     size_t off)
 {
 	const struct tun_pkt *p;
-	size_t i;
+	struct iovec iov[2];
+	size_t i, hl;
 	ssize_t nw;
 
 	for (i = 0; i < n; i++)
@@ -692,9 +852,17 @@ tun_write_batch(struct tun *t, const struct tun_pkt *pkts, size_t n,
 			return -TUN_E_INVAL;
 	if (n > INT_MAX)
 		n = INT_MAX;
+	hl = (t->offload & TUN_OFF_VNET) ? TUN_VNET_HDR_LEN : 0;
 	for (i = 0; i < n;) {
 		p = &pkts[i];
-		nw = write(t->fd, p->buf + off, p->len);
+		if (hl != 0) {
+			iov[0].iov_base = (void *)p->vnet;
+			iov[0].iov_len = hl;
+			iov[1].iov_base = p->buf + off;
+			iov[1].iov_len = p->len;
+			nw = writev(t->fd, iov, 2);
+		} else
+			nw = write(t->fd, p->buf + off, p->len);
 		if (nw == -1) {
 			if (errno == EINTR)
 				continue;
@@ -711,11 +879,42 @@ tun_write_batch(struct tun *t, const struct tun_pkt *pkts, size_t n,
 				break;
 			return -TUN_E_SYS;
 		}
-		if ((size_t)nw != p->len)
+		if ((size_t)nw != hl + p->len)
 			t->st.tx_invalid++;
 		i++;
 	}
 	return (int)i;
+}
+
+int
+tun_write_iov(struct tun *t, const struct iovec *iov, size_t n)
+{
+	size_t i, len = 0;
+	ssize_t nw;
+
+	if (n == 0 || n > IOV_MAX_TUN)
+		return -TUN_E_INVAL;
+	for (i = 0; i < n; i++)
+		len += iov[i].iov_len;
+	for (;;) {
+		nw = writev(t->fd, iov, (int)n);
+		if (nw != -1)
+			break;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		/* tun_get_user: EINVAL for what is not an IP packet, or a
+		 * virtio-net header the kernel does not accept. */
+		if (errno == EINVAL || errno == EMSGSIZE) {
+			t->st.tx_invalid++;
+			return 1;
+		}
+		return -TUN_E_SYS;
+	}
+	if ((size_t)nw != len)
+		t->st.tx_invalid++;
+	return 1;
 }
 
 /* Returns the address length of p's family, or 0 when p is invalid. */
