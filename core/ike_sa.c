@@ -1674,7 +1674,10 @@ auth_resume(struct ike_sa *sa, const struct ike_msg_hdr *req,
 		old->have_vip = 0;
 		old->vip_leased = 0;
 		sa_destroy(old, "replaced by a resumed IKE SA");
-	} else if (sessiondb_resume(ctx->sdb, s, ctx->now) != 0) {
+	}
+	/* Active or idle: the old CHILD SA's counters are carried over and
+	 * the resume counted. */
+	if (sessiondb_resume(ctx->sdb, s, ctx->now) != 0) {
 		sa->profile = NULL;
 		resume_failed(sa, req, "resume of an expired session");
 		return;

@@ -437,9 +437,11 @@ opts_free(struct ic_opts *o)
 	}
 }
 
-/* Parses "fqdn:x", "email:x", "keyid:x", "ip:a.b.c.d" or a bare value
- * (an IPv4 address, an e-mail address when it holds '@', else an FQDN)
- * into *type and buf[0..*len). */
+/* Parses "fqdn:x", "email:x", "key-id:x" (or "keyid:x"), "address:a.b.c.d"
+ * (or "ip:a.b.c.d") or a bare value (an IPv4 address, an e-mail address
+ * when it holds '@', else an FQDN) into *type and buf[0..*len). The
+ * prefixes are those of ikegate.ini(5), so one spelling works on both
+ * ends; the short ones are strongSwan's. */
 static int
 id_parse(const char *s, uint8_t *type, uint8_t *buf, size_t *len)
 {
@@ -455,9 +457,15 @@ id_parse(const char *s, uint8_t *type, uint8_t *buf, size_t *len)
 	} else if (strncmp(s, "keyid:", 6) == 0) {
 		*type = IKE_ID_KEY_ID;
 		v = s + 6;
-	} else if (strncmp(s, "ip:", 3) == 0 || inet_pton(AF_INET, s, &a)) {
+	} else if (strncmp(s, "key-id:", 7) == 0) {
+		*type = IKE_ID_KEY_ID;
+		v = s + 7;
+	} else if (strncmp(s, "ip:", 3) == 0 ||
+	    strncmp(s, "address:", 8) == 0 || inet_pton(AF_INET, s, &a)) {
 		if (strncmp(s, "ip:", 3) == 0)
 			v = s + 3;
+		else if (strncmp(s, "address:", 8) == 0)
+			v = s + 8;
 		if (inet_pton(AF_INET, v, &a) != 1)
 			return -E_SYNTAX;
 		*type = IKE_ID_IPV4_ADDR;
