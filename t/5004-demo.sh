@@ -20,6 +20,12 @@ test_expect_success 'the demo resumes the session with the same address' '
 	! grep -q example-password out
 '
 test_expect_success 'and cleans up after itself' '
-	! ip netns list | grep -q "^ikeg-demo-"
+	! ip netns list | grep -q "^ikeg-demo-" &&
+	dir=$(sed -n "s/^demo: work directory: \([^ ]*\) .*/\1/p" out) &&
+	[ -n "$dir" ] && [ ! -e "$dir" ] &&
+	# No process of the demo may survive it (ikegated and ikeclient
+	# name files of the work directory on their command lines).
+	sleep 1 &&
+	! grep -ls -- "$dir" /proc/[0-9]*/cmdline
 '
 test_done
