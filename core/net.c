@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,34 @@
 #include "core/log.h"
 #include "core/net.h"
 
+/* Linux UDP segmentation offload (4.18) and receive coalescing (5.0);
+ * older C libraries lack the names. */
+#ifndef SOL_UDP
+#define SOL_UDP		17
+#endif
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT	103
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO		104
+#endif
+
+/* One GSO send carries at most this many segments and bytes: the
+ * kernel's UDP_MAX_SEGMENTS (64 before 5.19) and an IP datagram with
+ * room for the headers. */
+#define NET_GSO_SEGS	64
+#define NET_GSO_BYTES	65000
+/* Datagrams put into one sendmmsg by net_send_esp. */
+#define NET_TX_MAX	64
+/* NAT-T receive slot: a coalesced datagram (at most one IP datagram's
+ * payload) plus NET_SLOT bytes, so that every packet split out of it has
+ * the NET_SLOT bytes of memory the esp callback is promised. */
+#define NET_GRO_SLOT	65536
+#define NET_GRO_STRIDE	(NET_GRO_SLOT + NET_SLOT)
+
+/* Room for a packet-info and a UDP segmentation control message. */
+#define NET_CBUF	(CMSG_SPACE(sizeof(struct in6_pktinfo)) + \
+			    CMSG_SPACE(sizeof(int)))
 
 struct net_sock {
 	struct net	*net;
@@ -24,6 +53,8 @@ struct net_sock {
 	int		 natt;
 	uint16_t	 port;
 	int		 open;		/* poll handle initialized */
+	int		 gro;		/* UDP_GRO enabled (NAT-T only) */
+	int		 gso;		/* UDP_SEGMENT usable (NAT-T only) */
 };
 
 struct net {
@@ -40,13 +71,16 @@ struct net {
 	struct net_path	 path[NET_BATCH];
 	union {
 		struct cmsghdr	align;
-		uint8_t		b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		uint8_t		b[NET_CBUF];
 	}		 cbuf[NET_BATCH];
 	uint8_t		*esp_pkt[NET_BATCH];
 	size_t		 esp_len[NET_BATCH];
 	struct net_path	 esp_path[NET_BATCH];
 	size_t		 nesp;
-	uint8_t		 rx[NET_BATCH][NET_SLOT] __attribute__((aligned(64)));
+	/* NET_BATCH slots of NET_SLOT bytes on the IKE port, of
+	 * NET_GRO_STRIDE bytes on the NAT-T port (2.4 MB in all). */
+	uint8_t		 rx[NET_BATCH * NET_GRO_STRIDE]
+			    __attribute__((aligned(64)));
 };
 
 static const uint8_t non_esp_marker[4];
@@ -88,11 +122,14 @@ sa_len(int family)
 }
 
 /* Fills p->local from the packet-info control message, keeping the port
- * of the socket the datagram arrived on. */
-static void
+ * of the socket the datagram arrived on. Returns the segment size of a
+ * datagram the kernel coalesced (UDP_GRO), or 0. */
+static size_t
 local_from_cmsg(struct msghdr *mh, struct net_sock *s, struct net_path *p)
 {
 	struct cmsghdr *c;
+	size_t gso = 0;
+	int v;
 
 	memset(&p->local, 0, sizeof(p->local));
 	p->local.ss_family = (sa_family_t)s->net->family;
@@ -110,9 +147,26 @@ local_from_cmsg(struct msghdr *mh, struct net_sock *s, struct net_path *p)
 
 			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
 			l->sin6_addr = pi.ipi6_addr;
+		} else if (c->cmsg_level == SOL_UDP &&
+		    c->cmsg_type == UDP_GRO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(v))) {
+			memcpy(&v, CMSG_DATA(c), sizeof(v));
+			if (v > 0)
+				gso = (size_t)v;
 		}
 	}
 	set_port(&p->local, s->port);
+	return gso;
+}
+
+/* Hands the ESP packets gathered so far to the data plane. */
+static void
+flush_esp(struct net *n)
+{
+	if (n->nesp > 0 && !n->closing)
+		n->ops.esp(n->ops.arg, n->esp_pkt, n->esp_len, n->esp_path,
+		    n->nesp);
+	n->nesp = 0;
 }
 
 static void
@@ -143,7 +197,12 @@ dispatch(struct net *n, struct net_sock *s, uint8_t *pkt, size_t len,
 		n->st.drop_no_esp++;
 		return;
 	}
-	/* ESP waits for the end of the batch, to be processed as one. */
+	/* ESP waits for the end of the batch, to be processed as one; a
+	 * wakeup of coalesced datagrams may fill several batches. */
+	if (n->nesp == NET_BATCH)
+		flush_esp(n);
+	if (n->closing)
+		return;
 	n->esp_pkt[n->nesp] = pkt;
 	n->esp_len[n->nesp] = len;
 	n->esp_path[n->nesp] = *p;
@@ -156,16 +215,19 @@ on_readable(uv_poll_t *h, int status, int events)
 	struct net_sock *s = h->data;
 	struct net *n = s->net;
 	struct msghdr *mh;
+	size_t stride, len, gso, off, seg;
+	uint8_t *pkt;
 	int i, got;
 
 	if (status < 0 || !(events & UV_READABLE) || n->closing)
 		return;
+	stride = s->natt ? NET_GRO_STRIDE : NET_SLOT;
 	for (i = 0; i < NET_BATCH; i++) {
 		mh = &n->mh[i].msg_hdr;
 		memset(mh, 0, sizeof(*mh));
 		memset(&n->path[i], 0, sizeof(n->path[i]));
-		n->iov[i].iov_base = n->rx[i];
-		n->iov[i].iov_len = NET_SLOT;
+		n->iov[i].iov_base = n->rx + (size_t)i * stride;
+		n->iov[i].iov_len = s->natt ? NET_GRO_SLOT : NET_SLOT;
 		mh->msg_name = &n->path[i].remote;
 		mh->msg_namelen = sizeof(n->path[i].remote);
 		mh->msg_iov = &n->iov[i];
@@ -188,14 +250,25 @@ on_readable(uv_poll_t *h, int status, int events)
 			n->st.drop_truncated++;
 			continue;
 		}
-		local_from_cmsg(mh, s, &n->path[i]);
+		gso = local_from_cmsg(mh, s, &n->path[i]);
 		n->path[i].natt = s->natt;
-		dispatch(n, s, n->rx[i], n->mh[i].msg_len, &n->path[i]);
+		pkt = n->iov[i].iov_base;
+		len = n->mh[i].msg_len;
+		if (gso == 0 || gso >= len || !s->gro) {
+			dispatch(n, s, pkt, len, &n->path[i]);
+			continue;
+		}
+		/* UDP_GRO: datagrams of one flow glued together, all gso
+		 * bytes long but the last. The kernel does not look inside,
+		 * so IKE (non-ESP marker) may be among them: each segment is
+		 * demultiplexed on its own, in place. */
+		n->st.rx_gro++;
+		for (off = 0; off < len && !n->closing; off += seg) {
+			seg = len - off < gso ? len - off : gso;
+			dispatch(n, s, pkt + off, seg, &n->path[i]);
+		}
 	}
-	if (n->nesp > 0 && !n->closing)
-		n->ops.esp(n->ops.arg, n->esp_pkt, n->esp_len, n->esp_path,
-		    n->nesp);
-	n->nesp = 0;
+	flush_esp(n);
 }
 
 static int
@@ -227,6 +300,13 @@ open_sock(struct net *n, struct net_sock *s, const struct sockaddr_storage *addr
 		    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
 		    sizeof(one)) != 0)
 			goto fail;
+	}
+	/* NAT-T carries ESP: let the kernel coalesce what arrives and
+	 * segment what we send (both optional, for older kernels). */
+	if (natt) {
+		s->gro = setsockopt(fd, SOL_UDP, UDP_GRO, &one,
+		    sizeof(one)) == 0;
+		s->gso = 1;
 	}
 	set_port(&a, port);
 	if (bind(fd, (struct sockaddr *)&a, sa_len(a.ss_family)) != 0)
@@ -346,7 +426,7 @@ net_send(struct net *n, const struct net_path *p, int ike, struct span dgram)
 {
 	union {
 		struct cmsghdr	align;
-		uint8_t		b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		uint8_t		b[NET_CBUF];
 	} cbuf;
 	struct net_sock *s = &n->sock[p->natt ? 1 : 0];
 	struct iovec iov[2];
@@ -368,40 +448,127 @@ net_send(struct net *n, const struct net_path *p, int ike, struct span dgram)
 	return 0;
 }
 
+/* Appends a UDP_SEGMENT control message to mh (prepared by prepare_msg
+ * with cb of cblen bytes): the kernel cuts the data into datagrams of seg
+ * bytes, the last one possibly shorter. */
+static void
+add_gso_cmsg(struct msghdr *mh, void *cb, size_t cblen, uint16_t seg)
+{
+	struct cmsghdr *c;
+
+	if (mh->msg_control == NULL) {
+		mh->msg_control = cb;
+		mh->msg_controllen = 0;
+	}
+	if (mh->msg_controllen + CMSG_SPACE(sizeof(seg)) > cblen)
+		return;
+	c = (struct cmsghdr *)((uint8_t *)cb + mh->msg_controllen);
+	c->cmsg_level = SOL_UDP;
+	c->cmsg_type = UDP_SEGMENT;
+	c->cmsg_len = CMSG_LEN(sizeof(seg));
+	memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+	mh->msg_controllen += CMSG_SPACE(sizeof(seg));
+}
+
+static int
+same_path(const struct net_path *a, const struct net_path *b)
+{
+	if (a == b)
+		return 1;
+	return a->remote.ss_family == b->remote.ss_family &&
+	    a->local.ss_family == b->local.ss_family &&
+	    memcmp(&a->remote, &b->remote, sa_len(a->remote.ss_family)) == 0 &&
+	    (a->local.ss_family != AF_INET && a->local.ss_family != AF_INET6 ?
+	    1 : memcmp(&a->local, &b->local, sa_len(a->local.ss_family)) == 0);
+}
+
 size_t
 net_send_esp(struct net *n, const struct net_path *const *paths,
     const struct span *dgrams, size_t count)
 {
 	union {
 		struct cmsghdr	align;
-		uint8_t		b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-	} cbuf[NET_BATCH];
-	struct mmsghdr mm[NET_BATCH];
-	struct iovec iov[NET_BATCH];
-	size_t done = 0, sent = 0, i, k;
-	int r;
+		uint8_t		b[NET_CBUF];
+	} cbuf[NET_TX_MAX];
+	struct mmsghdr mm[NET_TX_MAX];
+	struct iovec iov[NET_TX_MAX];
+	size_t first[NET_TX_MAX], nseg[NET_TX_MAX];
+	struct net_sock *s = &n->sock[1];
+	size_t done = 0, sent = 0, base, i, j, k, m, nm, seg, tot, x;
+	int r, e, gso = s->gso;
 
 	while (done < count) {
-		k = count - done < NET_BATCH ? count - done : NET_BATCH;
-		for (i = 0; i < k; i++) {
-			iov[i].iov_base = (void *)dgrams[done + i].p;
-			iov[i].iov_len = dgrams[done + i].len;
-			prepare_msg(n, paths[done + i], &mm[i].msg_hdr, &iov[i],
-			    1, cbuf[i].b, sizeof(cbuf[i].b));
-			mm[i].msg_len = 0;
+		base = done;
+		k = count - base < NET_TX_MAX ? count - base : NET_TX_MAX;
+		/* udp(7) UDP_SEGMENT: a run of equal-length datagrams to
+		 * one peer (a shorter one may end it) goes as one message
+		 * that the kernel cuts up again. */
+		for (i = 0, nm = 0; i < k; i = j, nm++) {
+			seg = dgrams[base + i].len;
+			tot = seg;
+			for (j = i + 1; gso && seg > 0 && j < k &&
+			    j - i < NET_GSO_SEGS &&
+			    dgrams[base + j].len > 0 &&
+			    dgrams[base + j].len <= seg &&
+			    tot + dgrams[base + j].len <= NET_GSO_BYTES &&
+			    same_path(paths[base + j], paths[base + i]); j++) {
+				tot += dgrams[base + j].len;
+				if (dgrams[base + j].len < seg) {
+					j++;
+					break;
+				}
+			}
+			for (x = i; x < j; x++) {
+				iov[x].iov_base = (void *)dgrams[base + x].p;
+				iov[x].iov_len = dgrams[base + x].len;
+			}
+			prepare_msg(n, paths[base + i], &mm[nm].msg_hdr,
+			    &iov[i], j - i, cbuf[nm].b, sizeof(cbuf[nm].b));
+			if (j - i > 1)
+				add_gso_cmsg(&mm[nm].msg_hdr, cbuf[nm].b,
+				    sizeof(cbuf[nm].b), (uint16_t)seg);
+			mm[nm].msg_len = 0;
+			first[nm] = i;
+			nseg[nm] = j - i;
 		}
-		r = sendmmsg(n->sock[1].fd, mm, (unsigned)k, MSG_DONTWAIT);
-		if (r <= 0) {
+		done = base + k;
+		for (m = 0; m < nm; m += (size_t)r) {
+			r = sendmmsg(s->fd, mm + m, (unsigned)(nm - m),
+			    MSG_DONTWAIT);
+			if (r > 0) {
+				for (x = m; x < m + (size_t)r; x++) {
+					n->st.tx_esp += nseg[x];
+					sent += nseg[x];
+					if (nseg[x] > 1)
+						n->st.tx_gso++;
+				}
+				continue;
+			}
+			e = errno;
+			if (nseg[m] > 1 && (e == EINVAL || e == EIO ||
+			    e == ENOPROTOOPT)) {
+				/* No segmentation on this kernel or route
+				 * (no checksum offload, xfrm): send plainly
+				 * from here on. */
+				s->gso = gso = 0;
+				log_warn(SUB_NET, "UDP segmentation off on "
+				    "port %u", s->port);
+				done = base + first[m];
+				break;
+			}
+			if (nseg[m] > 1 && e == EMSGSIZE) {
+				/* Segments larger than the path MTU: IP
+				 * fragments plain datagrams, not GSO ones. */
+				gso = 0;
+				done = base + first[m];
+				break;
+			}
 			/* A full socket buffer or an unreachable peer: the
-			 * first packet is lost, try the rest (ESP has no
+			 * first message is lost, try the rest (ESP has no
 			 * retransmissions of its own; TCP inside does). */
-			n->st.tx_err++;
-			done++;
-			continue;
+			n->st.tx_err += nseg[m];
+			r = 1;
 		}
-		n->st.tx_esp += (uint64_t)r;
-		done += (size_t)r;
-		sent += (size_t)r;
 	}
 	return sent;
 }

@@ -38,7 +38,11 @@ struct net_ops {
 	/* A batch of ESP packets from the NAT-T port (one wakeup's worth):
 	 * pkts[i] (writable in place, cap NET_SLOT bytes) holds lens[i]
 	 * bytes that arrived along paths[i]; all valid only during the
-	 * call. Optional: without it ESP is counted as dropped. */
+	 * call. Packets split from one coalesced datagram (UDP_GRO) are
+	 * adjacent: bytes past lens[i] may be the next packet's, so only
+	 * the first lens[i] bytes may be written. At most NET_BATCH per
+	 * call; one wakeup may make several calls. Optional: without it
+	 * ESP is counted as dropped. */
 	void	(*esp)(void *arg, uint8_t *const *pkts, const size_t *lens,
 		    const struct net_path *paths, size_t n);
 	void	*arg;
@@ -60,6 +64,7 @@ struct net_config {
 struct net_stats {
 	uint64_t	rx_ike, rx_esp, rx_keepalive, tx, tx_err, tx_esp;
 	uint64_t	drop_short, drop_truncated, drop_no_esp;
+	uint64_t	tx_gso, rx_gro;	/* segmented sends, coalesced reads */
 };
 
 /* Opens and binds the sockets and starts watching them on loop. Returns
@@ -76,8 +81,10 @@ int	net_send(struct net *n, const struct net_path *p, int ike,
 	    struct span dgram) __attribute__((warn_unused_result));
 
 /* Sends n ESP packets, dgrams[i] along paths[i] (all on the NAT-T
- * socket), with as few system calls as sendmmsg allows. Returns how many
- * were sent; the rest are counted as send errors. */
+ * socket), with as few system calls as sendmmsg allows; runs of
+ * equal-length packets to one path go as one UDP_SEGMENT message when the
+ * kernel supports it. Returns how many packets were sent; the rest are
+ * counted as send errors. */
 size_t	net_send_esp(struct net *n, const struct net_path *const *paths,
 	    const struct span *dgrams, size_t count);
 
