@@ -263,35 +263,6 @@ spi_bytes(uint64_t v, uint8_t out[8])
 		out[i] = (uint8_t)(v >> (56 - 8 * i));
 }
 
-/* NAT detection hash (RFC 7296 2.23): SHA-1(SPIi | SPIr | IP | port). */
-static int
-natd_hash(uint64_t spi_i, uint64_t spi_r, const struct sockaddr_storage *ss,
-    uint8_t out[IKE_NATD_LEN])
-{
-	const struct xform_md *sha1 = xform_find_md(XFORM_HASH_SHA1);
-	uint8_t spis[16];
-	struct span v[3];
-
-	if (sha1 == NULL)
-		return -E_NOTSUP;
-	spi_bytes(spi_i, spis);
-	spi_bytes(spi_r, spis + 8);
-	v[0] = span_make(spis, sizeof(spis));
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const void *)ss;
-
-		v[1] = span_make(&s4->sin_addr, 4);
-		v[2] = span_make(&s4->sin_port, 2);
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const void *)ss;
-
-		v[1] = span_make(&s6->sin6_addr, 16);
-		v[2] = span_make(&s6->sin6_port, 2);
-	} else
-		return -E_INVAL;
-	return sha1->digest(v, 3, out);
-}
-
 static void
 set_port(struct sockaddr_storage *ss, uint16_t port)
 {
@@ -507,9 +478,9 @@ send_init(struct ike_init *sa)
 	 * same payloads (2.6). */
 	if (sa->force_natt)
 		memcpy(hs, sa->natd_fake, sizeof(hs));
-	else if ((r = natd_hash(sa->spi_i, 0, &sa->path.local, hs)) != 0)
+	else if ((r = ike_keys_natd(sa->spi_i, 0, &sa->path.local, hs)) != 0)
 		goto out;
-	if ((r = natd_hash(sa->spi_i, 0, &sa->path.remote, hd)) != 0 ||
+	if ((r = ike_keys_natd(sa->spi_i, 0, &sa->path.remote, hd)) != 0 ||
 	    (r = ike_prop_add_offer_ike(&c, sa->propv, sa->nprops)) != 0 ||
 	    (r = ike_pld_add_ke(&c, &ke)) != 0 ||
 	    (r = ike_pld_add_nonce(&c, &ni)) != 0)
@@ -616,12 +587,12 @@ detect_nat(struct ike_init *sa, const struct ike_msg *m)
 			continue;
 		if (n.type == IKE_N_NAT_DETECTION_SOURCE_IP) {
 			fs = 1;
-			if (natd_hash(sa->spi_i, sa->spi_r, &sa->path.remote,
+			if (ike_keys_natd(sa->spi_i, sa->spi_r, &sa->path.remote,
 			    h) == 0 && memcmp(h, n.data.p, IKE_NATD_LEN) == 0)
 				ms = 1;
 		} else if (n.type == IKE_N_NAT_DETECTION_DESTINATION_IP) {
 			fd = 1;
-			if (natd_hash(sa->spi_i, sa->spi_r, &sa->path.local,
+			if (ike_keys_natd(sa->spi_i, sa->spi_r, &sa->path.local,
 			    h) == 0 && memcmp(h, n.data.p, IKE_NATD_LEN) == 0)
 				md = 1;
 		}

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <netinet/in.h>
 #include <string.h>
 
 #include "core/ct.h"
@@ -306,4 +307,35 @@ void
 ike_keys_child_cleanup(struct ike_keys_child *c)
 {
 	ct_wipe(c, sizeof(*c));
+}
+
+int
+ike_keys_natd(uint64_t spi_i, uint64_t spi_r, const struct sockaddr_storage *ss,
+    uint8_t *out)
+{
+	const struct xform_md *sha1 = xform_find_md(XFORM_HASH_SHA1);
+	uint8_t spis[16];
+	struct span v[3];
+	int i;
+
+	if (sha1 == NULL)
+		return -E_NOTSUP;
+	for (i = 0; i < 8; i++) {
+		spis[i] = (uint8_t)(spi_i >> (56 - 8 * i));
+		spis[8 + i] = (uint8_t)(spi_r >> (56 - 8 * i));
+	}
+	v[0] = span_make(spis, sizeof(spis));
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)ss;
+
+		v[1] = span_make(&s4->sin_addr, 4);
+		v[2] = span_make(&s4->sin_port, 2);
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)ss;
+
+		v[1] = span_make(&s6->sin6_addr, 16);
+		v[2] = span_make(&s6->sin6_port, 2);
+	} else
+		return -E_INVAL;
+	return sha1->digest(v, 3, out);
 }

@@ -28,6 +28,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "core/span.h"
 #include "core/xform.h"
@@ -141,5 +142,17 @@ int	ike_keys_child_derive(struct ike_keys_child *c,
 
 /* Wipes c. */
 void	ike_keys_child_cleanup(struct ike_keys_child *c);
+
+/* Length of a NAT detection hash (SHA-1). */
+#define IKE_KEYS_NATD_LEN	20
+
+/*
+ * NAT detection hash (RFC 7296 2.23): SHA-1(SPIi | SPIr | IP | port) of
+ * the address ss (AF_INET or AF_INET6, borrowed), with SPIr zero in
+ * IKE_SA_INIT requests. Writes IKE_KEYS_NATD_LEN bytes to out. Returns 0,
+ * -E_NOTSUP (no SHA-1 in the registry), -E_INVAL (another family).
+ */
+int	ike_keys_natd(uint64_t spi_i, uint64_t spi_r,
+	    const struct sockaddr_storage *ss, uint8_t *out) IKE_KEYS_WUR;
 
 #endif /* CORE_IKE_KEYS_H */

@@ -554,37 +554,6 @@ copy_span(struct buf **dst, struct span s)
 	return 0;
 }
 
-/* NAT detection hash (RFC 7296 2.23): SHA-1(SPIi | SPIr | IP | port). */
-static int
-natd_hash(uint64_t spi_i, uint64_t spi_r, const struct sockaddr_storage *ss,
-    uint8_t out[IKE_NATD_LEN])
-{
-	const struct xform_md *sha1 = xform_find_md(XFORM_HASH_SHA1);
-	uint8_t spis[16];
-	struct span v[3];
-	int i;
-
-	if (sha1 == NULL)
-		return -E_NOTSUP;
-	for (i = 0; i < 8; i++) {
-		spis[i] = (uint8_t)(spi_i >> (56 - 8 * i));
-		spis[8 + i] = (uint8_t)(spi_r >> (56 - 8 * i));
-	}
-	v[0] = span_make(spis, sizeof(spis));
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const void *)ss;
-
-		v[1] = span_make(&s4->sin_addr, 4);
-		v[2] = span_make(&s4->sin_port, 2);
-	} else {
-		const struct sockaddr_in6 *s6 = (const void *)ss;
-
-		v[1] = span_make(&s6->sin6_addr, 16);
-		v[2] = span_make(&s6->sin6_port, 2);
-	}
-	return sha1->digest(v, 3, out);
-}
-
 /* The proposals acceptable in IKE_SA_INIT: those of every profile, in
  * file order, each once. The profile is known only in IKE_AUTH, where the
  * choice is checked against the matched profile's own proposal. */
@@ -640,13 +609,13 @@ detect_nat(struct ike_sa *sa, const struct ike_msg *m)
 			continue;
 		if (n.type == IKE_N_NAT_DETECTION_SOURCE_IP) {
 			found_src = 1;
-			if (natd_hash(sa->spi_i, 0, &sa->path.remote, h) == 0 &&
+			if (ike_keys_natd(sa->spi_i, 0, &sa->path.remote, h) == 0 &&
 			    n.data.len == IKE_NATD_LEN &&
 			    memcmp(h, n.data.p, IKE_NATD_LEN) == 0)
 				match_src = 1;
 		} else if (n.type == IKE_N_NAT_DETECTION_DESTINATION_IP) {
 			found_dst = 1;
-			if (natd_hash(sa->spi_i, 0, &sa->path.local, h) == 0 &&
+			if (ike_keys_natd(sa->spi_i, 0, &sa->path.local, h) == 0 &&
 			    n.data.len == IKE_NATD_LEN &&
 			    memcmp(h, n.data.p, IKE_NATD_LEN) == 0)
 				match_dst = 1;
@@ -664,8 +633,8 @@ add_natd(struct ike_chain *c, struct ike_sa *sa)
 	int r;
 
 	/* In our response the source is us and the destination the peer. */
-	if ((r = natd_hash(sa->spi_i, sa->spi_r, &sa->path.local, hs)) != 0 ||
-	    (r = natd_hash(sa->spi_i, sa->spi_r, &sa->path.remote, hd)) != 0)
+	if ((r = ike_keys_natd(sa->spi_i, sa->spi_r, &sa->path.local, hs)) != 0 ||
+	    (r = ike_keys_natd(sa->spi_i, sa->spi_r, &sa->path.remote, hd)) != 0)
 		return r;
 	memset(&n, 0, sizeof(n));
 	n.type = IKE_N_NAT_DETECTION_SOURCE_IP;
@@ -2163,7 +2132,6 @@ ike_ctx_input(struct ike_ctx *ctx, struct span dgram,
 	}
 }
 
-
 static int
 build_pools(struct ike_ctx *ctx)
 {
@@ -2357,8 +2325,6 @@ ike_ctx_stats(const struct ike_ctx *ctx, struct ike_stats *st)
 {
 	*st = ctx->st;
 }
-
-
 
 int
 ike_ctx_show_sa(struct ike_ctx *ctx, struct buf *out, int json)
