@@ -1,4 +1,5 @@
-/* dp.c: TUN <-> ESP <-> UDP, in batches, without per-packet allocation. */
+/* dp.c: TUN <-> ESP <-> UDP, in batches, without per-packet allocation,
+ * for the gateway and the client alike (see dp.h). */
 #include "config.h"
 
 #include <sys/uio.h>
@@ -13,6 +14,7 @@
 
 #include "core/cfg.h"
 #include "core/child_sa.h"
+#include "core/ct.h"
 #include "core/dp.h"
 #include "core/err.h"
 #include "core/esp.h"
@@ -33,12 +35,15 @@
 
 _Static_assert(TUN_VNET_HDR_LEN == GSO_VNET_HDR_LEN,
     "tun and gso disagree on the virtio-net header");
+_Static_assert(DP_VIPS_MAX <= ESP_DST_MAX,
+    "an outbound SA must have room for every inner address");
 
 struct dp_child {
 	struct dp_child	*next;
 	struct esp_sa	*in, *out;
 	uint32_t	 spi_in;
-	struct net_path	 path;		/* where this client's ESP goes */
+	int		 initiator;	/* we initiated it: a client */
+	struct net_path	 path;		/* where this CHILD SA's ESP goes */
 	uint64_t	 last_rx;
 };
 
@@ -48,7 +53,9 @@ struct dp {
 	struct net	*net;
 	struct esp_sadb	*db;
 	struct dp_child	*children[DP_HASH];
+	struct dp_ops	 ops;
 	int		 closing;
+	int		 own_tun;	/* we opened it: we close it */
 	unsigned int	 offload;	/* tun_offload() */
 	/* Inner packets read and written; system calls that did it. */
 	uint64_t	 tun_rx, tun_tx, tun_tx_drop, esp_tx_err, tun_rx_err;
@@ -318,12 +325,21 @@ write_coalesced(struct dp *dp, size_t k)
 	}
 }
 
+/* The peer of c is alive: its ESP authenticated at now. */
+static void
+child_alive(struct dp *dp, struct dp_child *c, uint64_t now)
+{
+	c->last_rx = now;
+	if (dp->ops.alive != NULL)
+		dp->ops.alive(dp->ops.arg, c->spi_in);
+}
+
 void
 dp_esp_input(void *arg, uint8_t *const *pkts, const size_t *lens,
     const struct net_path *paths, size_t n)
 {
 	struct dp *dp = arg;
-	struct dp_child *c;
+	struct dp_child *c, *run = NULL;
 	uint64_t now = uv_now(dp->poll.loop);
 	size_t i, k, done;
 	int w;
@@ -338,15 +354,25 @@ dp_esp_input(void *arg, uint8_t *const *pkts, const size_t *lens,
 	}
 	esp_sadb_decap(dp->db, dp->ep_in, n);
 	for (i = 0, k = 0; i < n; i++) {
-		if (dp->ep_in[i].r != 0) {
+		/* RFC 4303 2.6: a dummy packet is authentic too, just not
+		 * delivered. */
+		if (dp->ep_in[i].r != 0 &&
+		    dp->ep_in[i].drop != ESP_DROP_DUMMY) {
 			log_drop(&dp->ep_in[i], &paths[i]);
 			continue;
 		}
 		c = esp_sa_user(dp->ep_in[i].sa);
 		/* RFC 3948 5: a NAT may have rebound the client's port;
-		 * follow it, but only on authenticated packets. */
-		c->path = paths[i];
-		c->last_rx = now;
+		 * follow it, but only on authenticated packets. A client
+		 * keeps the gateway's address it was given. */
+		if (!c->initiator)
+			c->path = paths[i];
+		if (c != run) {
+			child_alive(dp, c, now);
+			run = c;
+		}
+		if (dp->ep_in[i].r != 0)
+			continue;
 		dp->tp_in[k].buf = dp->ep_in[i].buf + dp->ep_in[i].off;
 		dp->tp_in[k].cap = dp->ep_in[i].len;
 		dp->tp_in[k].len = dp->ep_in[i].len;
@@ -380,19 +406,73 @@ sel_to_ts(const struct child_sa_sel *s, struct esp_ts *t)
 	memcpy(t->end, s->end, sizeof(t->end));
 }
 
-int
-dp_child_up(struct dp *dp, const struct child_sa *c,
-    const struct pool_addr *vip, const struct net_path *path)
+/* Copies the selectors sel[0..n) into ts[0..n). */
+static void
+sels_to_ts(const struct child_sa_sel *sel, size_t n, struct esp_ts *ts)
 {
-	struct esp_sa_params p;
-	struct dp_child *ch, **pp;
 	size_t i;
+
+	for (i = 0; i < n; i++)
+		sel_to_ts(&sel[i], &ts[i]);
+}
+
+/* Returns 1 when one of sel[0..n) is of family. */
+static int
+sels_have(const struct child_sa_sel *sel, size_t n, int family)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (sel[i].family == family)
+			return 1;
+	return 0;
+}
+
+/* The client's outbound SA becomes the default of each family its
+ * gateway's TSr covers; all or none. */
+static int
+defaults_set(struct dp *dp, const struct child_sa *c, struct esp_sa *out)
+{
+	static const int fam[2] = { AF_INET, AF_INET6 };
+	struct esp_sa *old;
+	size_t i, j;
 	int r;
 
+	for (i = 0; i < 2; i++) {
+		if (!sels_have(c->ts.r, c->ts.nr, fam[i]))
+			continue;
+		if ((r = esp_sadb_set_default(dp->db, fam[i], out,
+		    &old)) != 0 || old != NULL) {
+			/* Another CHILD SA has it: put it back. */
+			if (r == 0 && esp_sadb_set_default(dp->db, fam[i],
+			    old, &old) != 0)
+				r = -E_INTERNAL;
+			for (j = 0; j < i; j++)
+				if (sels_have(c->ts.r, c->ts.nr, fam[j]) &&
+				    esp_sadb_set_default(dp->db, fam[j], NULL,
+				    &old) != 0)
+					r = -E_INTERNAL;
+			return r != 0 ? r : -E_EXIST;
+		}
+	}
+	return 0;
+}
+
+int
+dp_child_up(struct dp *dp, const struct child_sa *c,
+    const struct pool_addr *vips, size_t nvip, const struct net_path *path)
+{
+	struct esp_sa_params p;
+	struct dp_child *ch = NULL, **pp;
+	int ini = c->we_initiated != 0, in_added = 0;
+	size_t i;
+	int r = -E_INTERNAL;
+
+	memset(&p, 0, sizeof(p));
 	pp = child_slot(dp, c->spi_in);
 	if (*pp != NULL)
 		return -E_EXIST;
-	if (vip == NULL)
+	if ((!ini && (vips == NULL || nvip == 0)) || nvip > DP_VIPS_MAX)
 		return -E_INVAL;
 	/* Every selector must be enforced; refuse rather than drop some. */
 	if (c->ts.ni > ESP_TS_MAX || c->ts.nr > ESP_TS_MAX)
@@ -400,12 +480,12 @@ dp_child_up(struct dp *dp, const struct child_sa *c,
 	if ((ch = calloc(1, sizeof(*ch))) == NULL)
 		return -E_NOMEM;
 	ch->spi_in = c->spi_in;
+	ch->initiator = ini;
 	ch->path = *path;
 	/* ESP always travels in UDP on the NAT-T port (RFC 3948): we have
 	 * no kernel ESP to receive raw protocol 50. */
 	ch->path.natt = 1;
 
-	memset(&p, 0, sizeof(p));
 	p.spi = c->spi_in;
 	p.dir = ESP_IN;
 	p.esn = c->prop.esn;
@@ -413,16 +493,16 @@ dp_child_up(struct dp *dp, const struct child_sa *c,
 	p.encr_bits = c->prop.encr_bits ? c->prop.encr_bits : 256;
 	p.integ_id = c->prop.integ;
 	p.user = ch;
-	esp_sa_params_keys(&p, &c->keys, 0);
-	/* RFC 4301 5.2: inbound inner sources must be in the client's TSi. */
-	for (i = 0; i < c->ts.ni; i++)
-		sel_to_ts(&c->ts.i[i], &p.ts[i]);
-	p.nts = i;
-	/* ... and destinations in our TSr: the networks its policy lets it
-	 * reach (split include), nothing else the gateway routes. */
-	for (i = 0; i < c->ts.nr; i++)
-		sel_to_ts(&c->ts.r[i], &p.dts[i]);
-	p.ndts = i;
+	esp_sa_params_keys(&p, &c->keys, ini);
+	/* RFC 4301 5.2: inbound inner sources must be in the peer's
+	 * selectors and destinations in ours: the client's TSi and the
+	 * networks its policy lets it reach on a gateway (split include,
+	 * nothing else the gateway routes); the gateway's TSr and our
+	 * inner addresses on a client. */
+	sels_to_ts(ini ? c->ts.r : c->ts.i, ini ? c->ts.nr : c->ts.ni, p.ts);
+	p.nts = ini ? c->ts.nr : c->ts.ni;
+	sels_to_ts(ini ? c->ts.i : c->ts.r, ini ? c->ts.ni : c->ts.nr, p.dts);
+	p.ndts = ini ? c->ts.ni : c->ts.nr;
 	if ((r = esp_sa_new(&p, &ch->in)) != 0)
 		goto fail;
 
@@ -432,24 +512,32 @@ dp_child_up(struct dp *dp, const struct child_sa *c,
 	p.ndts = 0;
 	memset(p.ts, 0, sizeof(p.ts));
 	memset(p.dts, 0, sizeof(p.dts));
-	p.dst.family = vip->family;
-	memcpy(p.dst.a, vip->a, sizeof(p.dst.a));
-	esp_sa_params_keys(&p, &c->keys, 0);
+	for (i = 0; !ini && i < nvip; i++) {
+		p.dst[i].family = vips[i].family;
+		memcpy(p.dst[i].a, vips[i].a, sizeof(p.dst[i].a));
+	}
+	p.ndst = ini ? 0 : nvip;
+	esp_sa_params_keys(&p, &c->keys, ini);
 	if ((r = esp_sa_new(&p, &ch->out)) != 0)
 		goto fail;
 	if ((r = esp_sadb_add(dp->db, ch->in)) != 0)
 		goto fail;
-	if ((r = esp_sadb_add(dp->db, ch->out)) != 0) {
-		if (esp_sadb_remove(dp->db, ch->in) != 0)
-			log_warnx(SUB_ESP, "SA %08x vanished", ch->spi_in);
+	in_added = 1;
+	if ((r = ini ? defaults_set(dp, c, ch->out) :
+	    esp_sadb_add(dp->db, ch->out)) != 0)
 		goto fail;
-	}
 	*pp = ch;
-	return 0;
+	ch = NULL;
+	r = 0;
 fail:
-	esp_sa_free(ch->in);
-	esp_sa_free(ch->out);
-	free(ch);
+	if (ch != NULL) {
+		if (in_added && esp_sadb_remove(dp->db, ch->in) != 0)
+			log_warnx(SUB_ESP, "SA %08x vanished", ch->spi_in);
+		esp_sa_free(ch->in);
+		esp_sa_free(ch->out);
+		free(ch);
+	}
+	ct_wipe(&p, sizeof(p));
 	return r;
 }
 
@@ -633,17 +721,43 @@ route_range4(const char *ifname, const uint8_t *first, const uint8_t *last)
 	return 0;
 }
 
+/* The shortest prefix covering the IPv6 range first..last. */
+static void
+prefix6_cover(const uint8_t *first, const uint8_t *last,
+    struct tun_prefix *p)
+{
+	unsigned len = 0;
+	uint8_t x;
+
+	memset(p, 0, sizeof(*p));
+	p->family = AF_INET6;
+	while (len < 128) {
+		x = first[len / 8] ^ last[len / 8];
+		if (x & (0x80 >> (len % 8)))
+			break;
+		len++;
+	}
+	memcpy(p->a, first, (len + 7) / 8);
+	if (len % 8 != 0)
+		p->a[len / 8] &= (uint8_t)(0xff << (8 - len % 8));
+	p->len = len;
+}
+
 /* Brings the device up and routes the pools to it. Returns 0, or
- * -TUN_E_PERM when we may not (the operator configured it). */
+ * -TUN_E_PERM when we may not (the operator configured it). An IPv6
+ * pool the kernel will not route (IPv6 disabled on the device or the
+ * host) costs only its clients' IPv6 traffic: said once, not fatal.
+ * Sets *v6 when an IPv6 pool was routed. */
 static int
-configure_tun(struct dp *dp, const struct dp_config *cfg)
+configure_tun(struct dp *dp, const struct dp_config *cfg, int *v6)
 {
 	const char *ifname = tun_name(dp->tun);
 	const struct cfg_pool *pl;
 	struct tun_prefix p;
 	size_t i, j;
-	int r;
+	int r, warned = 0;
 
+	*v6 = 0;
 	if ((r = tun_link_up(ifname)) != 0)
 		return r;
 	if (cfg->mtu != 0 && (r = tun_link_mtu(ifname, cfg->mtu)) != 0)
@@ -663,24 +777,38 @@ configure_tun(struct dp *dp, const struct dp_config *cfg)
 				r = route_range4(ifname, sg->first.a,
 				    sg->last.a);
 			else {
-				/* An IPv6 range: route its /64. */
-				memset(&p, 0, sizeof(p));
-				p.family = AF_INET6;
-				memcpy(p.a, sg->first.a, 8);
-				p.len = 64;
+				/* An IPv6 range: the prefix that covers
+				 * it (addresses of it not leased find no
+				 * SA and are dropped). */
+				prefix6_cover(sg->first.a, sg->last.a, &p);
 				r = tun_route_add(ifname, &p);
 			}
-			if (r != 0)
+			if (r == 0 && sg->first.family == AF_INET6)
+				*v6 = 1;
+			else if (r != 0 && r != -TUN_E_PERM &&
+			    sg->first.family == AF_INET6) {
+				if (!warned++)
+					log_warnx(SUB_TUN, "%s: cannot route "
+					    "IPv6 pool %s: %s%s%s (IPv6 "
+					    "disabled?); its clients get no "
+					    "IPv6 traffic", ifname, pl->name,
+					    tun_strerror(r),
+					    r == -TUN_E_SYS ? ": " : "",
+					    r == -TUN_E_SYS ?
+					    strerror(errno) : "");
+			} else if (r != 0)
 				return r;
 		}
 	}
 	return 0;
 }
 
+/* Says when the kernel will not forward what clients send to others:
+ * path is the sysctl's file, name its name. */
 static void
-warn_forwarding(void)
+warn_forwarding(const char *path, const char *name, const char *what)
 {
-	FILE *f = fopen("/proc/sys/net/ipv4/ip_forward", "r");
+	FILE *f = fopen(path, "r");
 	int c;
 
 	if (f == NULL)
@@ -688,8 +816,40 @@ warn_forwarding(void)
 	c = fgetc(f);
 	fclose(f);
 	if (c == '0')
-		log_warnx(SUB_TUN, "IPv4 forwarding is off "
-		    "(net.ipv4.ip_forward = 0): clients reach only this host");
+		log_warnx(SUB_TUN, "%s forwarding is off (%s = 0): clients "
+		    "reach only this host", what, name);
+}
+
+/* Opens and configures the gateway's device (cfg->tun). */
+static int
+open_own(struct dp *dp, const struct dp_config *cfg)
+{
+	int r, v6;
+
+	if ((r = tun_open(cfg->tun, TUN_OPEN_OFFLOAD, &dp->tun)) != 0) {
+		log_errx(SUB_TUN, "TUN device %s: %s%s%s", cfg->tun,
+		    tun_strerror(r), r == -TUN_E_SYS || r == -TUN_E_NODRV ?
+		    ": " : "", r == -TUN_E_SYS || r == -TUN_E_NODRV ?
+		    strerror(errno) : "");
+		return -E_SYS;
+	}
+	dp->own_tun = 1;
+	r = configure_tun(dp, cfg, &v6);
+	if (r == -TUN_E_PERM)
+		log_info(SUB_TUN, "no CAP_NET_ADMIN: %s must have been "
+		    "configured beforehand (link up, MTU, routes to the "
+		    "pools); leaving it as it is", tun_name(dp->tun));
+	else if (r != 0) {
+		log_errx(SUB_TUN, "configuring %s: %s", tun_name(dp->tun),
+		    tun_strerror(r));
+		return -E_SYS;
+	}
+	warn_forwarding("/proc/sys/net/ipv4/ip_forward", "net.ipv4.ip_forward",
+	    "IPv4");
+	if (v6)
+		warn_forwarding("/proc/sys/net/ipv6/conf/all/forwarding",
+		    "net.ipv6.conf.all.forwarding", "IPv6");
+	return 0;
 }
 
 int
@@ -699,9 +859,9 @@ dp_start(uv_loop_t *loop, struct net *net, const struct dp_config *cfg,
 	const char *note;
 	struct dp *dp;
 	unsigned mtu = 0;
-	int r, e;
+	int e;
 
-	if (cfg->mtu > DP_MAX_MTU) {
+	if (cfg->dev == NULL && cfg->mtu > DP_MAX_MTU) {
 		log_errx(SUB_TUN, "MTU %u is above the data plane's %u",
 		    cfg->mtu, (unsigned)DP_MAX_MTU);
 		return -E_RANGE;
@@ -712,15 +872,13 @@ dp_start(uv_loop_t *loop, struct net *net, const struct dp_config *cfg,
 		return -E_NOMEM;
 	}
 	dp->net = net;
-	if ((r = tun_open(cfg->tun, TUN_OPEN_OFFLOAD, &dp->tun)) != 0) {
-		log_errx(SUB_TUN, "TUN device %s: %s%s%s", cfg->tun,
-		    tun_strerror(r), r == -TUN_E_SYS || r == -TUN_E_NODRV ?
-		    ": " : "", r == -TUN_E_SYS || r == -TUN_E_NODRV ?
-		    strerror(errno) : "");
+	dp->ops = cfg->ops;
+	if (cfg->dev != NULL)
+		dp->tun = cfg->dev;
+	else if (open_own(dp, cfg) != 0)
 		goto fail;
-	}
 	if (tun_set_nonblock(dp->tun, 1) != 0) {
-		log_err(SUB_TUN, "TUN device %s", cfg->tun);
+		log_err(SUB_TUN, "TUN device %s", tun_name(dp->tun));
 		goto fail;
 	}
 	/* Once, what the kernel refused and what it costs. */
@@ -732,31 +890,22 @@ dp_start(uv_loop_t *loop, struct net *net, const struct dp_config *cfg,
 		    "call per packet both ways" :
 		    !(dp->offload & TUN_OFF_TSO) ? "reads stay one packet "
 		    "each" : "UDP is read one datagram at a time");
-	r = configure_tun(dp, cfg);
-	if (r == -TUN_E_PERM)
-		log_info(SUB_TUN, "no CAP_NET_ADMIN: %s must have been "
-		    "configured beforehand (link up, MTU, routes to the pools); "
-		    "leaving it as it is", tun_name(dp->tun));
-	else if (r != 0) {
-		log_errx(SUB_TUN, "configuring %s: %s", tun_name(dp->tun),
-		    tun_strerror(r));
-		goto fail;
-	}
 	if (tun_mtu(dp->tun, &mtu) == 0 && mtu > DP_MAX_MTU)
 		log_warnx(SUB_TUN, "%s has MTU %u: packets above %u are "
 		    "dropped", tun_name(dp->tun), mtu, (unsigned)DP_MAX_MTU);
-	warn_forwarding();
 	if (uv_poll_init(loop, &dp->poll, tun_fd(dp->tun)) != 0)
 		goto fail;
 	dp->poll.data = dp;
 	uv_poll_start(&dp->poll, UV_READABLE, on_tun);
 	log_info(SUB_TUN, "data plane on %s (%s), MTU %u, offloads %s",
-	    tun_name(dp->tun), tun_created(dp->tun) ? "created" : "attached",
-	    mtu, offload_str(dp->offload));
+	    tun_name(dp->tun), cfg->dev != NULL ? "given" :
+	    tun_created(dp->tun) ? "created" : "attached", mtu,
+	    offload_str(dp->offload));
 	*out = dp;
 	return 0;
 fail:
-	tun_close(dp->tun);
+	if (dp->own_tun)
+		tun_close(dp->tun);
 	esp_sadb_free(dp->db);
 	free(dp);
 	return -E_SYS;
@@ -775,7 +924,8 @@ on_closed(uv_handle_t *h)
 			child_free(dp, ch);
 		}
 	esp_sadb_free(dp->db);
-	tun_close(dp->tun);
+	if (dp->own_tun)
+		tun_close(dp->tun);
 	free(dp);
 }
 

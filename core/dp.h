@@ -1,24 +1,31 @@
 /*
- * dp.h: the gateway's data plane: packets between the TUN device and the
- * clients' ESP-in-UDP (RFC 4303, RFC 3948).
+ * dp.h: the data plane of both ends of a tunnel: packets between a TUN
+ * device and ESP-in-UDP (RFC 4303, RFC 3948). The gateway (ikegated)
+ * runs it for its clients, the client (ikeclient) for its one gateway:
+ * one engine, two roles, told apart per CHILD SA by who initiated it.
  *
  * Outbound: packets the kernel routes into the TUN device are read in
- * batches into preallocated slots with headroom, matched to a client's
- * outbound SA by inner destination, sealed in place and sent with
- * sendmmsg. Inbound: ESP batches from the NAT-T socket are opened in place
- * (replay window, ICV, padding, and the inner source checked against the
- * SA's traffic selectors: no spoofing) and written to the TUN device. No
- * allocation per packet; every drop is counted by reason.
+ * batches into preallocated slots with headroom, matched to an outbound
+ * SA by inner destination (core/esp.h esp_sadb: a client's inner
+ * addresses on the gateway; the default SA of the address family on a
+ * client), sealed in place and sent in one system call per batch
+ * (net_send_esp). Inbound: ESP batches from the NAT-T socket are opened
+ * in place (replay window, ICV, padding, and the inner source and
+ * destination checked against the SA's traffic selectors: no spoofing)
+ * and written to the TUN device. No allocation per packet; every drop is
+ * counted by reason, packets read while no SA covers them included.
  *
  * Where the kernel has them, the TUN device runs with virtio-net headers
  * and TSO/USO (tun/tun.h TUN_OPEN_OFFLOAD): one read brings a 64 KB
  * super-packet, split into MTU-sized segments (core/gso.h) before ESP,
  * and the decrypted TCP segments of a flow in one batch are coalesced
- * into one super-packet, written with one system call. Counters (per SA
- * and tun_rx/tun_tx) count inner packets, not super-packets.
+ * into one super-packet, written with one system call. Both work for
+ * IPv4 and IPv6 inner packets. Counters (per SA and tun_rx/tun_tx) count
+ * inner packets, not super-packets.
  *
- * dp owns the TUN device and its poll watcher on the loop, and an ESP SA
- * pair per CHILD SA, which the IKE side installs and removes.
+ * dp owns the TUN device (or borrows one the caller opened and
+ * configured) and its poll watcher on the loop, and an ESP SA pair per
+ * CHILD SA, which the IKE side installs and removes.
  */
 #ifndef CORE_DP_H
 #define CORE_DP_H
@@ -34,11 +41,31 @@ struct uv_loop_s;
 struct dp;
 struct child_sa;
 struct cfg;
+struct tun;
+
+/* Upcalls, all optional; arg is passed back. */
+struct dp_ops {
+	/* Authenticated ESP (data or RFC 4303 2.6 dummy packets) arrived
+	 * on the CHILD SA with inbound SPI spi_in: the peer is alive. Called
+	 * from dp_esp_input once per run of such packets in a batch; it
+	 * must not install or remove CHILD SAs. */
+	void	(*alive)(void *arg, uint32_t spi_in);
+	void	*arg;
+};
 
 struct dp_config {
-	const char	*tun;		/* device name, created or attached */
-	unsigned	 mtu;		/* inner MTU to set; 0: leave it */
-	const struct cfg *cfg;		/* routes to the pools go via tun */
+	/* The gateway: dp opens the device named tun (created, or attached
+	 * to), with offloads when the kernel has them, brings it up, sets
+	 * mtu (0: leave it) and routes cfg's address pools to it. */
+	const char	*tun;
+	unsigned	 mtu;
+	const struct cfg *cfg;
+	/* A client: the device the caller opened (with TUN_OPEN_OFFLOAD,
+	 * see tun_open) and configures itself (addresses, routes): borrowed,
+	 * it stays the caller's to close after dp_close; tun, mtu and cfg
+	 * are then unused. */
+	struct tun	*dev;
+	struct dp_ops	 ops;
 };
 
 /* Per-CHILD SA counters, for `ikectl show sa`. */
@@ -48,30 +75,49 @@ struct dp_child_stats {
 };
 
 /*
- * Opens (or attaches to) the TUN device, configures link, MTU and routes
- * to the address pools when allowed (logging once when the device was
- * configured beforehand), and starts reading it on loop; ESP goes out
- * through net (borrowed). Returns 0 or a negative code (logged).
+ * Starts the data plane on loop: on the device of cfg (borrowed) as
+ * described at struct dp_config (logging once what the kernel refused of
+ * the offloads, and when a device we may not configure was configured
+ * beforehand), reading it on loop; ESP goes out through net (borrowed).
+ * Returns 0 and the data plane in *out, or a negative code (logged).
  */
 int	dp_start(struct uv_loop_s *loop, struct net *net,
 	    const struct dp_config *cfg, struct dp **out)
 	    __attribute__((warn_unused_result));
 
-/* Stops reading, frees every SA and closes the device once libuv has
- * released the watcher. NULL is a no-op. */
+/* Stops reading, frees every SA and closes the device (unless it was
+ * cfg->dev) once libuv has released the watcher. NULL is a no-op. */
 void	dp_close(struct dp *dp);
 
+/* Most inner addresses one CHILD SA is reached under (an IPv4 and an IPv6
+ * address for a dual-stack client). */
+#define DP_VIPS_MAX	4
+
 /*
- * Installs the ESP SAs of c (borrowed; keys are copied): inbound under our
- * SPI, accepting inner sources in c's TSi; outbound towards the client's
- * inner address vip, sent along path. Returns 0 or a negative code.
+ * Installs the ESP SAs of c (borrowed; keys are copied), sent along path
+ * (copied; ESP always travels in UDP, RFC 3948). The role comes from
+ * c->we_initiated (RFC 7296 2.17 decides the keys of each direction):
+ *  - responder (the gateway): inbound under our SPI, accepting inner
+ *    sources in c's TSi and destinations in its TSr; outbound reached
+ *    under each of the client's inner addresses vips[0..nvip) (borrowed,
+ *    1..DP_VIPS_MAX); the path follows the client when a NAT rebinds
+ *    its port (authenticated packets only);
+ *  - initiator (a client): inbound accepting inner sources in TSr (the
+ *    gateway's side) and destinations in TSi (ours); outbound the default
+ *    SA of every address family TSr covers, so that each packet the
+ *    caller's routes send into the device goes to the gateway; vips are
+ *    unused (nvip 0).
+ * Returns 0; -E_EXIST (our SPI, an inner address or a family's default
+ * is taken); -E_INVAL (no vips for a responder, too many); -E_TOOMANY
+ * (more selectors than ESP_TS_MAX); or an esp_sa_new code.
  */
 int	dp_child_up(struct dp *dp, const struct child_sa *c,
-	    const struct pool_addr *vip, const struct net_path *path)
-	    __attribute__((warn_unused_result));
+	    const struct pool_addr *vips, size_t nvip,
+	    const struct net_path *path) __attribute__((warn_unused_result));
 
-/* Removes and frees the SAs installed for inbound SPI spi_in; a no-op
- * when there are none. */
+/* Removes and frees (keys wiped) the SAs installed for inbound SPI spi_in;
+ * a no-op when there are none. The device stays, with its addresses and
+ * routes. */
 void	dp_child_down(struct dp *dp, uint32_t spi_in);
 
 /* The net callback for ESP batches (struct net_ops.esp); arg is the dp. */
@@ -86,8 +132,13 @@ int	dp_child_stats(const struct dp *dp, uint32_t spi_in,
  * with inbound SPI spi_in (0: none yet, or no such SA). */
 uint64_t dp_child_last_rx(const struct dp *dp, uint32_t spi_in);
 
-/* Appends the data plane's counters (drops by reason, TUN and batch
- * counters) as text or JSON to out. */
+/*
+ * Appends the data plane's counters as text or JSON to out: SAs, inner
+ * packets read from and written to the device and the system calls that
+ * moved them, super-packets split and coalesced writes (with the
+ * offloads in effect), drops by reason summed over the table and every
+ * SA. Returns 0 or a buf error.
+ */
 int	dp_show(const struct dp *dp, struct buf *out, int json)
 	    __attribute__((warn_unused_result));
 

@@ -35,6 +35,23 @@ enum sa_kind {
 	KIND_CBC,
 };
 
+/* Bits of esp_sa.member: where the SA is in its table (writer only). */
+#define MEMB_KEYED	0x1u		/* its keys are in the table */
+#define MEMB_DFLT4	0x2u		/* the IPv4 default */
+#define MEMB_DFLT6	0x4u		/* the IPv6 default */
+
+/*
+ * One key of an SA in a table: the SPI of an inbound SA, or one of the
+ * inner addresses of an outbound SA. Keys live inside their SA, so a
+ * reader that found a key holds the SA for as long as the SA's grace
+ * period lasts (see esp.h).
+ */
+struct sa_key {
+	struct esp_sa	*sa;
+	uint32_t	 spi;
+	struct esp_addr	 a;
+};
+
 /*
  * One direction of a CHILD SA. The contexts, and for outbound CBC the IV
  * pool, follow the struct in the same allocation, each XFORM_CTX_ALIGN
@@ -70,7 +87,9 @@ struct esp_sa {
 	struct esp_ts			 ts[ESP_TS_MAX];
 	size_t				 ndts;
 	struct esp_ts			 dts[ESP_TS_MAX];
-	struct esp_addr			 dst;
+	size_t				 nkey;		/* 1 in, ndst out */
+	struct sa_key			 key[ESP_DST_MAX];
+	unsigned			 member;	/* MEMB_* */
 	size_t				 alloc_len;
 	struct replay_win		 win;		/* inbound */
 };
@@ -588,8 +607,17 @@ check_params(const struct esp_sa_params *p)
 		if (memcmp(t->start, t->end, n) > 0)
 			return -E_INVAL;
 	}
-	if (p->dst.family != 0 && !family_ok(p->dst.family))
+	if (p->ndst > ESP_DST_MAX)
 		return -E_INVAL;
+	for (i = 0; i < p->ndst; i++) {
+		if (!family_ok(p->dst[i].family))
+			return -E_INVAL;
+		for (n = 0; n < i; n++)
+			if (p->dst[n].family == p->dst[i].family &&
+			    memcmp(p->dst[n].a, p->dst[i].a,
+			    sizeof(p->dst[i].a)) == 0)
+				return -E_INVAL;
+	}
 	return 0;
 }
 
@@ -663,7 +691,7 @@ int
 esp_sa_new(const struct esp_sa_params *p, struct esp_sa **out)
 {
 	struct esp_sa tmp, *sa = NULL;
-	size_t ckey = 0, mkey = 0, head, csz, msz, pool, total;
+	size_t ckey = 0, mkey = 0, head, csz, msz, pool, total, i;
 	int r = -E_INTERNAL;
 
 	*out = NULL;
@@ -703,7 +731,20 @@ esp_sa_new(const struct esp_sa_params *p, struct esp_sa **out)
 	memcpy(sa->ts, p->ts, sizeof(sa->ts));
 	sa->ndts = p->ndts;
 	memcpy(sa->dts, p->dts, sizeof(sa->dts));
-	sa->dst = p->dst;
+	if (p->dir == ESP_IN) {
+		sa->nkey = 1;
+		sa->key[0].sa = sa;
+		sa->key[0].spi = p->spi;
+	} else {
+		sa->nkey = p->ndst;
+		for (i = 0; i < p->ndst; i++) {
+			sa->key[i].sa = sa;
+			sa->key[i].a = p->dst[i];
+			/* Unused bytes zero, as in an inner packet's key. */
+			if (p->dst[i].family == AF_INET)
+				memset(sa->key[i].a.a + 4, 0, 12);
+		}
+	}
 	sa->cctx = (uint8_t *)sa + head;
 	if (msz > 0)
 		sa->mctx = (uint8_t *)sa->cctx + csz;
@@ -830,28 +871,32 @@ esp_sa_overhead(const struct esp_sa *sa, size_t inner_len, size_t *head,
 }
 
 /*
- * The tables. Open addressing with linear probing over SA pointers; a
- * removed entry leaves a tombstone so that probe chains stay intact for
- * concurrent readers. The load, tombstones included, stays at most one
- * half, so every probe ends at an empty slot.
+ * The tables. Open addressing with linear probing over pointers to keys
+ * (struct sa_key, inside the SAs); a removed entry leaves a tombstone so
+ * that probe chains stay intact for concurrent readers. The load,
+ * tombstones included, stays at most one half, so every probe ends at an
+ * empty slot.
  */
 #define TAB_MIN		16
-#define TOMB		((struct esp_sa *)(uintptr_t)1)
+#define TOMB		((struct sa_key *)(uintptr_t)1)
 
 struct tab {
 	size_t		 mask;
-	struct esp_sa	*slot[];
+	struct sa_key	*slot[];
 };
 
 struct side {
 	struct tab	*t;		/* published */
-	size_t		 live;		/* writer-only */
+	size_t		 live;		/* writer-only: keys */
 	size_t		 used;		/* live + tombstones */
+	int		 by_spi;
 };
 
 struct esp_sadb {
 	struct side	 in;		/* by SPI */
 	struct side	 out;		/* by inner destination */
+	struct esp_sa	*dflt[2];	/* outbound defaults: IPv4, IPv6 */
+	size_t		 n_in, n_out;	/* writer-only: SAs */
 	uint64_t	 drops[ESP_DROP__MAX];
 };
 
@@ -894,78 +939,100 @@ tab_load(const struct side *s)
 	return __atomic_load_n(&s->t, __ATOMIC_ACQUIRE);
 }
 
-static struct esp_sa *
+static struct sa_key *
 slot_load(struct tab *t, size_t i)
 {
 	return __atomic_load_n(&t->slot[i], __ATOMIC_ACQUIRE);
 }
 
 static void
-slot_store(struct tab *t, size_t i, struct esp_sa *sa)
+slot_store(struct tab *t, size_t i, struct sa_key *k)
 {
-	__atomic_store_n(&t->slot[i], sa, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->slot[i], k, __ATOMIC_RELEASE);
 }
 
 static size_t
-sa_hash(const struct esp_sa *sa)
+key_hash(const struct side *s, const struct sa_key *k)
 {
-	return sa->dir == ESP_IN ? hash_spi(sa->spi) : hash_addr(&sa->dst);
+	return s->by_spi ? hash_spi(k->spi) : hash_addr(&k->a);
 }
 
 static int
-sa_same_key(const struct esp_sa *a, const struct esp_sa *b)
+key_eq(const struct side *s, const struct sa_key *a, const struct sa_key *b)
 {
-	return a->dir == ESP_IN ? a->spi == b->spi : addr_eq(&a->dst, &b->dst);
+	return s->by_spi ? a->spi == b->spi : addr_eq(&a->a, &b->a);
 }
 
-/* Returns the slot index holding a live SA with sa's key, or -1. */
+/* Returns the slot index holding a live key equal to k, or -1. */
 static ssize_t
-find_key(struct tab *t, const struct esp_sa *sa)
+find_key(const struct side *s, const struct sa_key *k)
 {
-	struct esp_sa *e;
+	struct tab *t = s->t;
+	struct sa_key *e;
 	size_t i;
 
 	if (t == NULL)
 		return -1;
-	for (i = sa_hash(sa) & t->mask;; i = (i + 1) & t->mask) {
+	for (i = key_hash(s, k) & t->mask;; i = (i + 1) & t->mask) {
 		if ((e = slot_load(t, i)) == NULL)
 			return -1;
-		if (e != TOMB && sa_same_key(e, sa))
+		if (e != TOMB && key_eq(s, e, k))
 			return (ssize_t)i;
 	}
 }
 
-/* Puts sa in the first free or tombstone slot of its chain; returns 1
- * when it took an empty slot (used grows), 0 for a tombstone. */
+/* Puts k in the first free or tombstone slot of its chain in t; returns
+ * 1 when it took an empty slot (used grows), 0 for a tombstone. */
 static int
-place(struct tab *t, struct esp_sa *sa)
+place(const struct side *s, struct tab *t, struct sa_key *k)
 {
-	size_t i = sa_hash(sa) & t->mask;
-	struct esp_sa *e;
+	size_t i = key_hash(s, k) & t->mask;
+	struct sa_key *e;
 
 	for (;; i = (i + 1) & t->mask) {
 		e = slot_load(t, i);
 		if (e == NULL || e == TOMB) {
-			slot_store(t, i, sa);
+			slot_store(t, i, k);
 			return e == NULL;
 		}
 	}
 }
 
+/* Adds k to s, which has room (reserve). */
+static void
+add_key(struct side *s, struct sa_key *k)
+{
+	s->used += (size_t)place(s, s->t, k);
+	s->live++;
+}
+
+/* Removes the key k of its SA from s, if s holds that very key. */
+static int
+del_key(struct side *s, const struct sa_key *k)
+{
+	ssize_t i = find_key(s, k);
+
+	if (i < 0 || s->t->slot[i] != k)
+		return 0;
+	slot_store(s->t, (size_t)i, TOMB);
+	s->live--;
+	return 1;
+}
+
 /*
- * Makes room for one more entry: when live + tombstones would pass half
- * the slots, builds a new array sized for four times the live entries,
- * copies them, and publishes it with one release store.
+ * Makes room for n more keys: when live + tombstones would pass half the
+ * slots, builds a new array sized for four times the live keys, copies
+ * them, and publishes it with one release store.
  */
 static int
-reserve(struct side *s)
+reserve(struct side *s, size_t n)
 {
 	struct tab *nt, *ot = s->t;
 	size_t cap = TAB_MIN, i;
 
-	if (ot != NULL && (s->used + 1) * 2 <= ot->mask + 1)
+	if (ot != NULL && (s->used + n) * 2 <= ot->mask + 1)
 		return 0;
-	while (cap < (s->live + 1) * 4)
+	while (cap < (s->live + n) * 4)
 		cap *= 2;
 	nt = calloc(1, sizeof(*nt) + cap * sizeof(nt->slot[0]));
 	if (nt == NULL)
@@ -975,7 +1042,7 @@ reserve(struct side *s)
 	if (ot != NULL)
 		for (i = 0; i <= ot->mask; i++)
 			if (ot->slot[i] != NULL && ot->slot[i] != TOMB)
-				s->used += (size_t)place(nt, ot->slot[i]);
+				s->used += (size_t)place(s, nt, ot->slot[i]);
 	__atomic_store_n(&s->t, nt, __ATOMIC_RELEASE);
 	/* With concurrent readers this free waits for a grace period (see
 	 * esp.h); with one thread nobody can still hold ot. */
@@ -986,7 +1053,11 @@ reserve(struct side *s)
 struct esp_sadb *
 esp_sadb_new(void)
 {
-	return calloc(1, sizeof(struct esp_sadb));
+	struct esp_sadb *db = calloc(1, sizeof(struct esp_sadb));
+
+	if (db != NULL)
+		db->in.by_spi = 1;
+	return db;
 }
 
 void
@@ -1005,20 +1076,38 @@ side_of(struct esp_sadb *db, const struct esp_sa *sa)
 	return sa->dir == ESP_IN ? &db->in : &db->out;
 }
 
+/* Sets sa's membership bits to m, keeping the SA counts right. */
+static void
+set_member(struct esp_sadb *db, struct esp_sa *sa, unsigned m)
+{
+	size_t *n = sa->dir == ESP_IN ? &db->n_in : &db->n_out;
+
+	if (sa->member == 0 && m != 0)
+		(*n)++;
+	else if (sa->member != 0 && m == 0)
+		(*n)--;
+	sa->member = m;
+}
+
 int
 esp_sadb_add(struct esp_sadb *db, struct esp_sa *sa)
 {
 	struct side *s = side_of(db, sa);
+	size_t i;
 	int r;
 
-	if (sa->dir == ESP_OUT && !family_ok(sa->dst.family))
+	if (sa->nkey == 0)
 		return -E_INVAL;
-	if (find_key(s->t, sa) >= 0)
+	if (sa->member & MEMB_KEYED)
 		return -E_EXIST;
-	if ((r = reserve(s)) != 0)
+	for (i = 0; i < sa->nkey; i++)
+		if (find_key(s, &sa->key[i]) >= 0)
+			return -E_EXIST;
+	if ((r = reserve(s, sa->nkey)) != 0)
 		return r;
-	s->used += (size_t)place(s->t, sa);
-	s->live++;
+	for (i = 0; i < sa->nkey; i++)
+		add_key(s, &sa->key[i]);
+	set_member(db, sa, sa->member | MEMB_KEYED);
 	return 0;
 }
 
@@ -1026,15 +1115,69 @@ int
 esp_sadb_replace_out(struct esp_sadb *db, struct esp_sa *nsa,
     struct esp_sa **old)
 {
-	ssize_t i;
+	struct side *s = &db->out;
+	struct esp_sa *o = NULL;
+	size_t i, missing = 0;
+	ssize_t j;
+	int r;
 
 	*old = NULL;
-	if (nsa->dir != ESP_OUT || !family_ok(nsa->dst.family))
+	if (nsa->dir != ESP_OUT || nsa->nkey == 0 ||
+	    (nsa->member & MEMB_KEYED))
 		return -E_INVAL;
-	if ((i = find_key(db->out.t, nsa)) < 0)
+	for (i = 0; i < nsa->nkey; i++) {
+		if ((j = find_key(s, &nsa->key[i])) < 0)
+			missing++;
+		else if (o == NULL)
+			o = s->t->slot[j]->sa;
+		else if (s->t->slot[j]->sa != o)
+			return -E_EXIST;
+	}
+	if (o == NULL)
 		return esp_sadb_add(db, nsa);
-	*old = db->out.t->slot[i];
-	slot_store(db->out.t, (size_t)i, nsa);
+	if ((r = reserve(s, missing)) != 0)
+		return r;
+	/* Each address moves to nsa in one store; then o's others go. */
+	for (i = 0; i < nsa->nkey; i++) {
+		if ((j = find_key(s, &nsa->key[i])) >= 0)
+			slot_store(s->t, (size_t)j, &nsa->key[i]);
+		else
+			add_key(s, &nsa->key[i]);
+	}
+	for (i = 0; i < o->nkey; i++)
+		(void)del_key(s, &o->key[i]);
+	set_member(db, nsa, nsa->member | MEMB_KEYED);
+	set_member(db, o, o->member & ~MEMB_KEYED);
+	*old = o;
+	return 0;
+}
+
+static int
+family_idx(int family)
+{
+	return family == AF_INET ? 0 : family == AF_INET6 ? 1 : -1;
+}
+
+int
+esp_sadb_set_default(struct esp_sadb *db, int family, struct esp_sa *sa,
+    struct esp_sa **old)
+{
+	int f = family_idx(family);
+	unsigned bit = f == 0 ? MEMB_DFLT4 : MEMB_DFLT6;
+	struct esp_sa *o;
+
+	*old = NULL;
+	if (f < 0 || (sa != NULL && sa->dir != ESP_OUT))
+		return -E_INVAL;
+	o = db->dflt[f];
+	*old = o;
+	if (o == sa)
+		return 0;
+	__atomic_store_n(&db->dflt[f], sa, __ATOMIC_RELEASE);
+	if (sa != NULL)
+		set_member(db, sa, sa->member | bit);
+	if (o != NULL)
+		set_member(db, o, o->member & ~bit);
 	return 0;
 }
 
@@ -1042,20 +1185,28 @@ int
 esp_sadb_remove(struct esp_sadb *db, struct esp_sa *sa)
 {
 	struct side *s = side_of(db, sa);
-	ssize_t i;
+	size_t i;
+	int f, found = 0;
 
-	if ((i = find_key(s->t, sa)) < 0 || s->t->slot[i] != sa)
-		return -E_NOENT;
-	slot_store(s->t, (size_t)i, TOMB);
-	s->live--;
-	return 0;
+	if (sa->member & MEMB_KEYED)
+		for (i = 0; i < sa->nkey; i++)
+			found |= del_key(s, &sa->key[i]);
+	for (f = 0; f < 2; f++)
+		if (sa->dir == ESP_OUT && db->dflt[f] == sa) {
+			__atomic_store_n(&db->dflt[f], NULL,
+			    __ATOMIC_RELEASE);
+			found = 1;
+		}
+	if (sa->member != 0)
+		set_member(db, sa, 0);
+	return found ? 0 : -E_NOENT;
 }
 
 struct esp_sa *
 esp_sadb_lookup_spi(const struct esp_sadb *db, uint32_t spi)
 {
 	struct tab *t = tab_load(&db->in);
-	struct esp_sa *e;
+	struct sa_key *e;
 	size_t i;
 
 	if (t == NULL)
@@ -1064,7 +1215,7 @@ esp_sadb_lookup_spi(const struct esp_sadb *db, uint32_t spi)
 		if ((e = slot_load(t, i)) == NULL)
 			return NULL;
 		if (e != TOMB && e->spi == spi)
-			return e;
+			return e->sa;
 	}
 }
 
@@ -1072,17 +1223,20 @@ struct esp_sa *
 esp_sadb_lookup_dst(const struct esp_sadb *db, const struct esp_addr *a)
 {
 	struct tab *t = tab_load(&db->out);
-	struct esp_sa *e;
+	struct sa_key *e;
 	size_t i;
+	int f = family_idx(a->family);
 
-	if (t == NULL || !family_ok(a->family))
+	if (f < 0)
 		return NULL;
-	for (i = hash_addr(a) & t->mask;; i = (i + 1) & t->mask) {
+	for (i = t != NULL ? hash_addr(a) & t->mask : 0; t != NULL;
+	    i = (i + 1) & t->mask) {
 		if ((e = slot_load(t, i)) == NULL)
-			return NULL;
-		if (e != TOMB && addr_eq(&e->dst, a))
-			return e;
+			break;
+		if (e != TOMB && addr_eq(&e->a, a))
+			return e->sa;
 	}
+	return __atomic_load_n(&db->dflt[f], __ATOMIC_ACQUIRE);
 }
 
 int
@@ -1170,7 +1324,7 @@ size_t
 esp_sadb_encap(struct esp_sadb *db, struct esp_pkt *pkts, size_t n)
 {
 	struct esp_sa *sa, *last = NULL;
-	struct esp_addr a;
+	struct esp_addr a, la;
 	struct esp_pkt *p;
 	size_t i, ok = 0;
 
@@ -1188,7 +1342,9 @@ esp_sadb_encap(struct esp_sadb *db, struct esp_pkt *pkts, size_t n)
 			p->r = -E_SYNTAX;
 			continue;
 		}
-		if (last != NULL && addr_eq(&last->dst, &a))
+		/* Packets of one flow come in runs: look each
+		 * destination up once. */
+		if (last != NULL && addr_eq(&la, &a))
 			sa = last;
 		else if ((sa = esp_sadb_lookup_dst(db, &a)) == NULL) {
 			ctr_add(&db->drops[ESP_DROP_NO_SA], 1);
@@ -1197,6 +1353,7 @@ esp_sadb_encap(struct esp_sadb *db, struct esp_pkt *pkts, size_t n)
 			continue;
 		}
 		last = sa;
+		la = a;
 		p->sa = sa;
 		if ((p->r = esp_seal(sa, p)) == 0)
 			ok++;
@@ -1211,14 +1368,15 @@ esp_sadb_stats(const struct esp_sadb *db, struct esp_sadb_stats *st)
 
 	for (i = 0; i < ESP_DROP__MAX; i++)
 		st->drops[i] = ctr_get(&db->drops[i]);
-	st->n_in = db->in.live;
-	st->n_out = db->out.live;
+	st->n_in = db->n_in;
+	st->n_out = db->n_out;
 }
 
+/* Visits each SA of t once: at its first key. */
 static int
 foreach_tab(struct tab *t, esp_sadb_fn *fn, void *arg)
 {
-	struct esp_sa *e;
+	struct sa_key *e;
 	size_t i;
 	int r;
 
@@ -1226,7 +1384,7 @@ foreach_tab(struct tab *t, esp_sadb_fn *fn, void *arg)
 		return 0;
 	for (i = 0; i <= t->mask; i++)
 		if ((e = slot_load(t, i)) != NULL && e != TOMB &&
-		    (r = fn(e, arg)) != 0)
+		    e == &e->sa->key[0] && (r = fn(e->sa, arg)) != 0)
 			return r;
 	return 0;
 }
@@ -1234,9 +1392,18 @@ foreach_tab(struct tab *t, esp_sadb_fn *fn, void *arg)
 int
 esp_sadb_foreach(const struct esp_sadb *db, esp_sadb_fn *fn, void *arg)
 {
+	struct esp_sa *d4 = __atomic_load_n(&db->dflt[0], __ATOMIC_ACQUIRE);
+	struct esp_sa *d6 = __atomic_load_n(&db->dflt[1], __ATOMIC_ACQUIRE);
 	int r;
 
-	if ((r = foreach_tab(tab_load(&db->in), fn, arg)) != 0)
+	if ((r = foreach_tab(tab_load(&db->in), fn, arg)) != 0 ||
+	    (r = foreach_tab(tab_load(&db->out), fn, arg)) != 0)
 		return r;
-	return foreach_tab(tab_load(&db->out), fn, arg);
+	/* Defaults without keys were not visited above. */
+	if (d4 != NULL && !(d4->member & MEMB_KEYED) &&
+	    (r = fn(d4, arg)) != 0)
+		return r;
+	if (d6 != NULL && d6 != d4 && !(d6->member & MEMB_KEYED))
+		return fn(d6, arg);
+	return 0;
 }

@@ -62,6 +62,10 @@
 /* Traffic selector ranges an inbound SA keeps for each of its checks
  * (inner source, inner destination): scanned per packet, so small. */
 #define ESP_TS_MAX	16
+/* Inner addresses one outbound SA can be found under in a table: a
+ * dual-stack client has an IPv4 and an IPv6 address (RFC 7296 3.15.1),
+ * with room to spare. */
+#define ESP_DST_MAX	4
 
 /* Why a packet was dropped. The names are for `ikectl show sa`. */
 #define ESP_DROP_MAP(X)							\
@@ -156,8 +160,9 @@ struct esp_lifetime {
  *  - optionally: life and the hook (hook, hook_arg); ts[0..nts), the
  *    inbound SA's permitted inner sources (the peer's TSi), and
  *    dts[0..ndts), its permitted inner destinations (our TSr), each
- *    empty for "any"; dst, the outbound SA's inner
- *    destination, its key in the table; user, an opaque pointer for the
+ *    empty for "any"; dst[0..ndst), the outbound SA's inner
+ *    destinations (distinct), its keys in the table (an SA used only as
+ *    a table's default has none); user, an opaque pointer for the
  *    caller (esp_sa_user);
  *  - seq: 0 for a new SA; otherwise the last number sent (outbound) or
  *    the top of the replay window (inbound), for tests and migration;
@@ -187,7 +192,8 @@ struct esp_sa_params {
 	size_t				 nts;
 	struct esp_ts			 dts[ESP_TS_MAX];
 	size_t				 ndts;
-	struct esp_addr			 dst;
+	struct esp_addr			 dst[ESP_DST_MAX];
+	size_t				 ndst;
 	void				*user;
 	uint64_t			 seq;
 	uint64_t			 iv_xor;
@@ -252,8 +258,9 @@ void	esp_sa_params_keys(struct esp_sa_params *p,
  * holding the state and the contexts. Returns 0; -E_NOTSUP (transform
  * not available in any backend); -E_INVAL (key lengths, an AEAD with an
  * integrity transform or CBC without, an SPI below 256 (RFC 4303 2.1),
- * nts > ESP_TS_MAX, an address family other than AF_INET/AF_INET6, a
- * selector with start > end, seq out of range); -E_NOMEM; -E_CRYPTO (the
+ * nts > ESP_TS_MAX, ndst > ESP_DST_MAX, the same dst twice, an address
+ * family other than AF_INET/AF_INET6, a selector with start > end, seq
+ * out of range); -E_NOMEM; -E_CRYPTO (the
  * first IV pool fill) or what the backend's init returned. *out is NULL
  * on failure. Does not log.
  */
@@ -347,10 +354,17 @@ int	esp_open(struct esp_sa *sa, struct esp_pkt *p) ESP_WUR;
 
 /*
  * The SA tables: inbound SAs by SPI, outbound SAs by inner destination
- * address (a remote-access client has one inner address per CHILD SA), in
- * open-addressing hash tables of SA pointers. Lookups are O(1). The SPIs
- * are ours (random) and the addresses come from our pool, so a peer cannot
- * choose colliding keys.
+ * address, in open-addressing hash tables of keys that live inside the
+ * SAs. A remote-access client's CHILD SA is found under each of its inner
+ * addresses (an IPv4 and an IPv6 one when it got both): one SA, one
+ * sequence counter, several keys. Lookups are O(1). The SPIs are ours
+ * (random) and the addresses come from our pool, so a peer cannot choose
+ * colliding keys.
+ *
+ * Each address family also has a default outbound SA, used for any
+ * destination that has no key of its own: a client (the initiator of its
+ * CHILD SA) sends everything the kernel routes into its device to its
+ * gateway, and its routes already decide what enters.
  *
  * The table does not own the SAs: esp_sa_new/esp_sa_free are the
  * caller's, who must remove an SA before freeing it.
@@ -358,24 +372,26 @@ int	esp_open(struct esp_sa *sa, struct esp_pkt *p) ESP_WUR;
  * Publication (for readers on other threads; single-threaded use needs
  * nothing of this). One writer, the IKE loop, changes the table; any
  * number of data-plane threads read it without locks:
- *  - a slot is written with a release store only after the SA is fully
- *    built, and readers load slots and the table pointer with acquire
- *    loads, so a reader that finds an SA sees it initialized;
- *  - removal replaces the slot with a tombstone; growth and tombstone
- *    purges build a new slot array and publish it with one release store
- *    of the table pointer;
- *  - a removed SA and a replaced slot array stay valid for readers that
- *    may still hold them: the writer frees them only after every
- *    data-plane thread has passed a quiescent state (QSBR: each thread
- *    bumps a counter between batches). The future data plane provides
- *    that grace period; until then esp_sadb frees retired arrays at once,
- *    which is correct with a single thread.
+ *  - a slot (and a family's default) is written with a release store only
+ *    after the SA is fully built, and readers load slots, defaults and
+ *    the table pointer with acquire loads, so a reader that finds an SA
+ *    sees it initialized;
+ *  - removal replaces the slot with a tombstone (a default with NULL);
+ *    growth and tombstone purges build a new slot array and publish it
+ *    with one release store of the table pointer;
+ *  - a removed SA (and so its keys) and a replaced slot array stay valid
+ *    for readers that may still hold them: the writer frees them only
+ *    after every data-plane thread has passed a quiescent state (QSBR:
+ *    each thread bumps a counter between batches). The future data plane
+ *    provides that grace period; until then esp_sadb frees retired
+ *    arrays at once, which is correct with a single thread.
  */
 struct esp_sadb;
 
 /* Drops counted in the table: packets that found no SA. Like an SA's,
  * these counters have one writer at a time; a multi-threaded data plane
- * will keep one set per thread and sum them here. */
+ * will keep one set per thread and sum them here. n_out counts outbound
+ * SAs, each once however many keys it has and whether it is a default. */
 struct esp_sadb_stats {
 	uint64_t	drops[ESP_DROP__MAX];	/* SHORT NO_SPI NO_SA INNER */
 	size_t		n_in, n_out;		/* SAs in each table */
@@ -389,27 +405,46 @@ void	esp_sadb_free(struct esp_sadb *db);
 
 /*
  * Adds sa (borrowed; it must outlive its membership): an inbound SA under
- * its SPI, an outbound SA under its dst address. Returns 0, -E_EXIST when
- * the key is taken, -E_INVAL (outbound SA without a dst), -E_NOMEM.
+ * its SPI, an outbound SA under each of its dst addresses, all or none.
+ * Returns 0, -E_EXIST when a key is taken (or sa is in already),
+ * -E_INVAL (an outbound SA without a dst), -E_NOMEM.
  */
 int	esp_sadb_add(struct esp_sadb *db, struct esp_sa *sa) ESP_WUR;
 
 /*
- * Replaces the outbound SA for nsa's dst with nsa in one store (CHILD SA
- * rekey, RFC 7296 2.8: no packet finds the address without an SA), and
- * returns the previous one in *old (NULL when there was none: nsa is then
- * simply added). Returns 0, -E_INVAL (nsa not outbound), -E_NOMEM.
+ * Replaces the outbound SA found under nsa's addresses with nsa, one
+ * release store per address (CHILD SA rekey, RFC 7296 2.8: no packet finds
+ * an address without an SA), and returns the previous one in *old (NULL
+ * when there was none: nsa is then simply added). Keys of *old that nsa
+ * does not have are removed; *old stays a default if it was one.
+ * Returns 0, -E_INVAL (nsa not outbound, without a dst, or in the table
+ * already), -E_EXIST (nsa's addresses are held by two different SAs;
+ * nothing changed), -E_NOMEM.
  */
 int	esp_sadb_replace_out(struct esp_sadb *db, struct esp_sa *nsa,
 	    struct esp_sa **old) ESP_WUR;
 
-/* Removes sa from its table. Returns 0 or -E_NOENT. */
+/*
+ * Makes the outbound SA sa (borrowed; NULL: none) the default of address
+ * family (AF_INET or AF_INET6): esp_sadb_lookup_dst returns it for any
+ * destination of that family without a key of its own. One release
+ * store, so a rekey replaces it without a gap. The previous default is
+ * returned in *old (NULL when none). sa may also have keys, and may be
+ * the default of both families. Returns 0 or -E_INVAL (another family,
+ * or sa inbound).
+ */
+int	esp_sadb_set_default(struct esp_sadb *db, int family,
+	    struct esp_sa *sa, struct esp_sa **old) ESP_WUR;
+
+/* Removes sa from its table: every key and every default it holds.
+ * Returns 0, or -E_NOENT when it held none. */
 int	esp_sadb_remove(struct esp_sadb *db, struct esp_sa *sa) ESP_WUR;
 
 /* Returns the inbound SA for spi (host order), or NULL. */
 struct esp_sa	*esp_sadb_lookup_spi(const struct esp_sadb *db, uint32_t spi);
 
-/* Returns the outbound SA for the inner destination a, or NULL. */
+/* Returns the outbound SA for the inner destination a: the one indexed
+ * under a, else the default of a's family, else NULL. */
 struct esp_sa	*esp_sadb_lookup_dst(const struct esp_sadb *db,
 		    const struct esp_addr *a);
 
@@ -429,7 +464,8 @@ size_t	esp_sadb_decap(struct esp_sadb *db, struct esp_pkt *pkts, size_t n);
 
 /*
  * Encapsulates the batch pkts[0..n) of inner packets: for each, reads the
- * destination address, finds the outbound SA and calls esp_seal; fills r,
+ * destination address, finds the outbound SA (as esp_sadb_lookup_dst:
+ * its own key, else its family's default) and calls esp_seal; fills r,
  * drop and sa. Packets that are not IP (INNER) or whose destination has
  * no SA (NO_SA) are counted in the table's drops. Returns the number of
  * packets sealed.

@@ -847,13 +847,17 @@ out:
 }
 
 /* The whole IPv4 space, any protocol and port. */
+/* s[0] = 0.0.0.0/0, s[1] = ::/0, every protocol and port. */
 static void
-sel_any4(struct child_sa_sel *s)
+sel_any(struct child_sa_sel s[static 2])
 {
-	memset(s, 0, sizeof(*s));
-	s->family = AF_INET;
-	s->eport = 65535;
-	memset(s->end, 0xff, 4);
+	memset(s, 0, 2 * sizeof(*s));
+	s[0].family = AF_INET;
+	s[0].eport = 65535;
+	memset(s[0].end, 0xff, 4);
+	s[1].family = AF_INET6;
+	s[1].eport = 65535;
+	memset(s[1].end, 0xff, 16);
 }
 
 /*
@@ -867,10 +871,10 @@ send_auth(struct ike_init *sa)
 	struct ike_pld_cert cert;
 	struct ike_pld_certreq cr;
 	struct ike_pld_ts tsi, tsr;
-	struct child_sa_sel any;
+	struct child_sa_sel any[2];
 	struct ike_chain c;
 	struct buf *b = NULL, *crb = NULL;
-	uint16_t attrs[5];
+	uint16_t attrs[7];
 	size_t i, nattrs = 0;
 	int r = -E_INTERNAL;
 
@@ -907,19 +911,24 @@ send_auth(struct ike_init *sa)
 	}
 	if (sa->mode != IKE_INIT_EAP && (r = add_auth(sa, &c)) != 0)
 		goto out;
-	/* 3.15.1: empty attributes ask; RFC 8598 for the domain. */
+	/* 3.15.1: empty attributes ask, for an address of each family
+	 * (a gateway without an IPv6 pool just gives none); RFC 8598 for
+	 * the domain. */
 	attrs[nattrs++] = IKE_CP_INTERNAL_IP4_ADDRESS;
 	attrs[nattrs++] = IKE_CP_INTERNAL_IP4_DNS;
+	attrs[nattrs++] = IKE_CP_INTERNAL_IP6_ADDRESS;
+	attrs[nattrs++] = IKE_CP_INTERNAL_IP6_DNS;
 	attrs[nattrs++] = IKE_CP_INTERNAL_DNS_DOMAIN;
 	if (sa->want_session || sa->mode == IKE_INIT_RESUME) {
 		attrs[nattrs++] = sa->sid_attr;
 		attrs[nattrs++] = sa->tok_attr;
 	}
-	/* 2.9, 3.15: TSi is the whole space while we have no address. */
-	sel_any4(&any);
+	/* 2.9, 3.15: TSi is the whole space of both families while we
+	 * have no address; the gateway narrows it to those it gives. */
+	sel_any(any);
 	if ((r = ike_cp_add_request(&c, attrs, nattrs)) != 0 ||
 	    (r = ike_prop_add_offer_esp(&c, &sa->esp, sa->spi_in)) != 0 ||
-	    (r = child_sa_ts_pld(&any, 1, &tsi)) != 0 ||
+	    (r = child_sa_ts_pld(any, 2, &tsi)) != 0 ||
 	    (r = child_sa_ts_pld(sa->tsr, sa->ntsr, &tsr)) != 0 ||
 	    (r = ike_pld_add_ts(&c, IKE_PLD_TSI, &tsi)) != 0 ||
 	    (r = ike_pld_add_ts(&c, IKE_PLD_TSR, &tsr)) != 0 ||
@@ -1142,7 +1151,7 @@ static void
 finish_child(struct ike_init *sa, const struct ike_msg *m)
 {
 	struct ike_init_result *res = &sa->res;
-	struct child_sa_sel any;
+	struct child_sa_sel any[2];
 	struct ike_pld_ts tsi, tsr;
 	struct ike_prop_esp esp;
 	struct ike_keys_suite suite;
@@ -1178,15 +1187,16 @@ finish_child(struct ike_init *sa, const struct ike_msg *m)
 		fail(sa, IKE_INIT_ERR_NO_PROPOSAL, 0);
 		return;
 	}
-	sel_any4(&any);
+	sel_any(any);
 	memset(&ts, 0, sizeof(ts));
 	if (get_pld(m, IKE_PLD_TSI, &body) != 0 ||
 	    ike_pld_parse_ts(body, &tsi) != 0 ||
 	    get_pld(m, IKE_PLD_TSR, &body) != 0 ||
 	    ike_pld_parse_ts(body, &tsr) != 0 ||
-	    read_ts(&tsi, &any, 1, ts.i, &ts.ni) != 0 ||
+	    read_ts(&tsi, any, 2, ts.i, &ts.ni) != 0 ||
 	    read_ts(&tsr, sa->tsr, sa->ntsr, ts.r, &ts.nr) != 0 ||
-	    (res->vip.family != 0 && !sel_has(ts.i, ts.ni, &res->vip))) {
+	    (res->vip.family != 0 && !sel_has(ts.i, ts.ni, &res->vip)) ||
+	    (res->vip6.family != 0 && !sel_has(ts.i, ts.ni, &res->vip6))) {
 		abandon(sa, 1);
 		fail(sa, IKE_INIT_ERR_CHILD, IKE_N_TS_UNACCEPTABLE);
 		return;
@@ -1945,8 +1955,8 @@ ike_init_new(const struct ike_init_conf *conf, struct timer_heap *th,
 	sa->esp = conf->esp != NULL ? *conf->esp : builtin_esp;
 	sa->esp.name = NULL;
 	if (conf->ntsr == 0) {
-		sel_any4(&sa->tsr[0]);
-		sa->ntsr = 1;
+		sel_any(sa->tsr);
+		sa->ntsr = 2;
 	} else {
 		for (i = 0; i < conf->ntsr; i++)
 			if (conf->tsr[i].family != AF_INET &&

@@ -25,11 +25,13 @@
  *    the NAT-T port (2.23, RFC 3948).
  *  - IKE_AUTH (1.2, 2.15, 2.16): IDi, IDr when the gateway's identity is
  *    configured, CERTREQ when CA certificates are, CP(CFG_REQUEST) for an
- *    IPv4 address, DNS servers, the DNS domain and, on request, the
- *    resumption session-id and token (empty attributes); an ESP SA
+ *    IPv4 and an IPv6 address (3.15.1; a gateway gives those its pools
+ *    have), DNS servers of both families, the DNS domain and, on request,
+ *    the resumption session-id and token (empty attributes); an ESP SA
  *    payload (AES-GCM-16, ChaCha20-Poly1305, AES-CBC with HMAC-SHA2),
- *    TSi 0.0.0.0/0 and TSr (configurable, 0.0.0.0/0 by default). We
- *    authenticate by
+ *    TSi 0.0.0.0/0 and ::/0 and TSr (configurable, 0.0.0.0/0 and ::/0 by
+ *    default); the gateway's narrowed TSi must hold the addresses it
+ *    gave. We authenticate by
  *      EAP-MSCHAPv2: no AUTH in the first request; EAP Identity, the
  *        MS-CHAPv2 Response (RFC 2759 8.1) from the password or its NT
  *        hash, a check of the gateway's "S=" authenticator response (RFC
@@ -169,7 +171,7 @@ struct ike_init_conf {
 	const struct cfg_proposal *const *ike;
 	size_t			 nike;
 	const struct cfg_esp	*esp;
-	/* TSr: the networks to reach (NULL or 0: 0.0.0.0/0). */
+	/* TSr: the networks to reach (NULL or 0: 0.0.0.0/0 and ::/0). */
 	const struct child_sa_sel *tsr;
 	size_t			 ntsr;
 	/* Retransmissions: first wait (0: IKE_INIT_RETX_BASE_MS), doubled

@@ -97,11 +97,13 @@ struct ike_sa {
 	int			 have_msk;
 	const char		*auth_verify;	/* for show sa */
 
-	struct pool		*pool;
-	struct pool_addr	 vip;
-	int			 have_vip;	/* vip assigned to this SA */
-	int			 vip_leased;	/* ... and released with it (else
-						 * its session holds the lease) */
+	/* The client's inner addresses (3.15.1): vip[0..nvip), at most one
+	 * IPv4 and one IPv6, each with the pool it came from. */
+	struct pool		*pool[2];
+	struct pool_addr	 vip[2];
+	size_t			 nvip;
+	int			 vip_leased;	/* ... released with it (else
+						 * its session holds them) */
 	struct child_sa		*child;
 
 	/* Resumption (DESIGN.md, "The flow of a session"). */
@@ -318,18 +320,54 @@ peer_str(const struct ike_sa *sa, char *buf, size_t len)
 	    len);
 }
 
+/* The SA no longer has its addresses (its session holds the leases). */
+static void
+vip_forget(struct ike_sa *sa)
+{
+	sa->nvip = 0;
+	sa->vip_leased = 0;
+}
+
 static void
 release_vip(struct ike_sa *sa)
 {
 	char a[POOL_ADDR_STRLEN];
+	size_t i;
 
-	if (!sa->have_vip)
-		return;
-	if (sa->vip_leased && pool_release(sa->pool, &sa->vip) != 0)
-		log_warnx(SUB_IKE, "address %s was not leased",
-		    pool_addr_ntop(&sa->vip, a));
-	sa->have_vip = 0;
-	sa->vip_leased = 0;
+	for (i = 0; sa->vip_leased && i < sa->nvip; i++)
+		if (pool_release(sa->pool[i], &sa->vip[i]) != 0)
+			log_warnx(SUB_IKE, "address %s was not leased",
+			    pool_addr_ntop(&sa->vip[i], a));
+	vip_forget(sa);
+}
+
+/* Returns the address of family the SA has, or NULL. */
+static const struct pool_addr *
+vip_of(const struct ike_sa *sa, int family)
+{
+	size_t i;
+
+	for (i = 0; i < sa->nvip; i++)
+		if (sa->vip[i].family == family)
+			return &sa->vip[i];
+	return NULL;
+}
+
+/* Writes the SA's addresses for logs: "198.18.20.2", "198.18.20.2 and
+ * 2001:2:0:20::2", or "none". */
+static const char *
+vip_str(const struct ike_sa *sa, char *buf, size_t len)
+{
+	char a[POOL_ADDR_STRLEN], b[POOL_ADDR_STRLEN];
+
+	if (sa->nvip == 0)
+		snprintf(buf, len, "none");
+	else if (sa->nvip == 1)
+		snprintf(buf, len, "%s", pool_addr_ntop(&sa->vip[0], a));
+	else
+		snprintf(buf, len, "%s and %s", pool_addr_ntop(&sa->vip[0],
+		    a), pool_addr_ntop(&sa->vip[1], b));
+	return buf;
 }
 
 static void
@@ -442,8 +480,7 @@ sa_lost(struct ike_sa *sa, const char *why)
 		session_set_owner(s, NULL);
 		sa->session = NULL;
 		/* The session keeps the lease. */
-		sa->have_vip = 0;
-		sa->vip_leased = 0;
+		vip_forget(sa);
 		if (sessiondb_idle(ctx->sdb, s, ctx->now,
 		    (uint64_t)sa->profile->reconnect_timeout * 1000) == 0)
 			log_info(SUB_IKE, "session of \"%s\" kept for "
@@ -464,8 +501,7 @@ sa_ended(struct ike_sa *sa, const char *why)
 
 	if (s != NULL) {
 		sa->session = NULL;
-		sa->have_vip = 0;
-		sa->vip_leased = 0;
+		vip_forget(sa);
 		sessiondb_remove(sa->ctx->sdb, s);
 	}
 	sa_destroy(sa, why);
@@ -1129,7 +1165,8 @@ session_start(struct ike_sa *sa)
 {
 	struct ike_ctx *ctx = sa->ctx;
 	struct session_params sp;
-	struct session_addr addr;
+	struct session_addr addr[2];
+	size_t i;
 	struct session *s = NULL;
 	const struct cfg_user *user = NULL;
 	const struct cfg_policy *pol;
@@ -1149,12 +1186,12 @@ session_start(struct ike_sa *sa)
 	    buf_span(sa->eap_identity) : span_make(NULL, 0);
 	sp.profile = sa->profile->name;
 	sp.policy = pol != NULL ? pol->name : NULL;
-	if (sa->have_vip) {
-		addr.addr = sa->vip;
-		addr.pool = sa->pool;
-		sp.addrs = &addr;
-		sp.naddrs = 1;
+	for (i = 0; i < sa->nvip; i++) {
+		addr[i].addr = sa->vip[i];
+		addr[i].pool = sa->pool[i];
 	}
+	sp.addrs = sa->nvip > 0 ? addr : NULL;
+	sp.naddrs = sa->nvip;
 	sp.peer = (const struct sockaddr *)&sa->path.remote;
 	if ((r = session_new(&sp, &s)) != 0)
 		return r;
@@ -1325,13 +1362,14 @@ establish(struct ike_sa *sa, const struct ike_msg_hdr *req, int with_id)
 	struct ike_chain c;
 	struct span body;
 	struct buf *b = NULL;
-	char owner[POOL_OWNER_MAX], ps[NET_ADDRSTRLEN], vs[POOL_ADDR_STRLEN];
+	char owner[POOL_OWNER_MAX], ps[NET_ADDRSTRLEN];
+	char vs[2 * POOL_ADDR_STRLEN + 8];
 	char algs[64], ealgs[64];
 	struct ike_pld_cp_attr sattr[2];
 	uint16_t child_err = 0, stypes[2];
-	size_t nsattr = 0;
+	size_t i, nsattr = 0;
 	uint32_t spi;
-	int have_cp = 0, r;
+	int have_cp = 0, fam, r;
 
 	if (ike_msg_parse_inner(&req[0], sa->auth1_first,
 	    buf_span(sa->auth1), m) != 0) {
@@ -1359,15 +1397,22 @@ establish(struct ike_sa *sa, const struct ike_msg_hdr *req, int with_id)
 	    ike_cp_parse_req(&cp, stypes, pr->reconnect_timeout > 0 ? 2 : 0,
 	    &creq) == 0)
 		have_cp = 1;
-	if (have_cp && !sa->have_vip && ike_cp_wants_addr(&creq, AF_INET) &&
-	    (sa->pool = pool_for(ctx, pol, AF_INET)) != NULL) {
+	/* 3.15.1: an address of each family asked for that the policy's
+	 * pool has (a resumed session brings its own back). */
+	for (i = 0; have_cp && !sa->resumed && i < 2; i++) {
+		fam = i == 0 ? AF_INET : AF_INET6;
+		if (!ike_cp_wants_addr(&creq, fam) || vip_of(sa, fam) != NULL ||
+		    (sa->pool[sa->nvip] = pool_for(ctx, pol, fam)) == NULL)
+			continue;
 		owner_of(sa, owner, sizeof(owner));
-		if (pool_alloc(sa->pool, owner, &sa->vip) == 0) {
-			sa->have_vip = 1;
+		if (pool_alloc(sa->pool[sa->nvip], owner,
+		    &sa->vip[sa->nvip]) == 0) {
+			sa->nvip++;
 			sa->vip_leased = 1;
 		}
 	}
-	if (have_cp && ike_cp_addr_failed(&creq, sa->have_vip, 0))
+	if (have_cp && ike_cp_addr_failed(&creq, vip_of(sa, AF_INET) != NULL,
+	    vip_of(sa, AF_INET6) != NULL))
 		child_err = IKE_N_INTERNAL_ADDRESS_FAILURE;
 
 	if (child_err == 0 &&
@@ -1380,8 +1425,7 @@ establish(struct ike_sa *sa, const struct ike_msg_hdr *req, int with_id)
 	    ike_pld_parse_ts(body, &tsi) != 0 ||
 	    get_pld(m, IKE_PLD_TSR, &body) != 0 ||
 	    ike_pld_parse_ts(body, &tsr) != 0 ||
-	    child_sa_narrow(&tsi, &tsr, &sa->vip, sa->have_vip ? 1 : 0, pol,
-	    &ts) != 0))
+	    child_sa_narrow(&tsi, &tsr, sa->vip, sa->nvip, pol, &ts) != 0))
 		child_err = IKE_N_TS_UNACCEPTABLE;
 	if (child_err == 0 &&
 	    (child_sa_spi_alloc(spi_taken, ctx, NULL, &spi) != 0 ||
@@ -1401,8 +1445,8 @@ establish(struct ike_sa *sa, const struct ike_msg_hdr *req, int with_id)
 	}
 
 	if (child != NULL && ctx->io.child_up != NULL &&
-	    ctx->io.child_up(ctx->io.arg, child, sa->have_vip ? &sa->vip :
-	    NULL, &sa->path) != 0) {
+	    ctx->io.child_up(ctx->io.arg, child, sa->vip, sa->nvip,
+	    &sa->path) != 0) {
 		child_sa_free(child);
 		child = NULL;
 		child_err = IKE_N_TEMPORARY_FAILURE;
@@ -1429,7 +1473,8 @@ establish(struct ike_sa *sa, const struct ike_msg_hdr *req, int with_id)
 		goto fail;
 	if (have_cp && child_err != IKE_N_INTERNAL_ADDRESS_FAILURE) {
 		memset(&assign, 0, sizeof(assign));
-		assign.v4 = sa->have_vip ? &sa->vip : NULL;
+		assign.v4 = vip_of(sa, AF_INET);
+		assign.v6 = vip_of(sa, AF_INET6);
 		assign.extra = sattr;
 		assign.nextra = nsattr;
 		if ((r = ike_cp_add_reply(&c, &creq, pol, &assign)) != 0)
@@ -1472,8 +1517,7 @@ establish(struct ike_sa *sa, const struct ike_msg_hdr *req, int with_id)
 	    "profile %s, identity \"%s\", auth %s, address %s, IKE %s, ESP %s",
 	    (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r,
 	    peer_str(sa, ps, sizeof(ps)), pr->name, owner, sa->auth_verify,
-	    sa->have_vip ? pool_addr_ntop(&sa->vip, vs) : "none",
-	    algs, ealgs);
+	    vip_str(sa, vs, sizeof(vs)), algs, ealgs);
 	if (child_err != 0)
 		log_info(SUB_IKE, "no CHILD SA with %s: %s", ps,
 		    ike_pld_notify_name(child_err));
@@ -1490,8 +1534,7 @@ establish(struct ike_sa *sa, const struct ike_msg_hdr *req, int with_id)
 		if (sa->resumed) {
 			sessiondb_count(ctx->sdb, SESSIONDB_EV_SUCCESS);
 			log_info(SUB_IKE, "session of \"%s\" resumed from %s "
-			    "with address %s", owner, ps, sa->have_vip ?
-			    vs : "none");
+			    "with address %s", owner, ps, vs);
 		}
 	}
 	sa->last_rx = ctx->now;
@@ -1510,8 +1553,7 @@ fail:
 		struct session *s = sa->session;
 
 		sa->session = NULL;
-		sa->have_vip = 0;
-		sa->vip_leased = 0;
+		vip_forget(sa);
 		session_set_owner(s, NULL);
 		if (!sa->resumed || sessiondb_idle(ctx->sdb, s, ctx->now,
 		    (uint64_t)pr->reconnect_timeout * 1000) != 0)
@@ -1599,7 +1641,7 @@ auth_resume(struct ike_sa *sa, const struct ike_msg_hdr *req,
 	struct ike_auth_input in;
 	struct ike_sa *old;
 	struct session *s;
-	size_t i;
+	size_t i, n;
 
 	sessiondb_count(ctx->sdb, SESSIONDB_EV_INCOMING);
 	if ((s = sessiondb_lookup(ctx->sdb, id->data, ctx->now)) == NULL) {
@@ -1640,8 +1682,7 @@ auth_resume(struct ike_sa *sa, const struct ike_msg_hdr *req,
 		session_sync(old);
 		session_set_owner(s, NULL);
 		old->session = NULL;
-		old->have_vip = 0;
-		old->vip_leased = 0;
+		vip_forget(old);
 		sa_destroy(old, "replaced by a resumed IKE SA");
 	}
 	/* Active or idle: the old CHILD SA's counters are carried over and
@@ -1658,11 +1699,15 @@ auth_resume(struct ike_sa *sa, const struct ike_msg_hdr *req,
 	if (session_eap_identity(s).len > 0 && copy_span(&sa->eap_identity,
 	    session_eap_identity(s)) != 0)
 		return;
-	if (session_addrs(s, &addrs) > 0) {
-		sa->vip = addrs[0].addr;
-		sa->pool = addrs[0].pool;
-		sa->have_vip = 1;
-		sa->vip_leased = 0;
+	/* The session holds the leases: at most one address a family. */
+	n = session_addrs(s, &addrs);
+	vip_forget(sa);
+	for (i = 0; i < n && sa->nvip < 2; i++) {
+		if (vip_of(sa, addrs[i].addr.family) != NULL)
+			continue;
+		sa->vip[sa->nvip] = addrs[i].addr;
+		sa->pool[sa->nvip] = addrs[i].pool;
+		sa->nvip++;
 	}
 	establish(sa, req, 1);
 }
@@ -2353,8 +2398,8 @@ ike_ctx_show_sa(struct ike_ctx *ctx, struct buf *out, int json)
 			owner_of(sa, owner, sizeof(owner));
 		else
 			owner[0] = '\0';
-		if (sa->have_vip)
-			pool_addr_ntop(&sa->vip, vs);
+		if (sa->nvip > 0)
+			pool_addr_ntop(&sa->vip[0], vs);
 		else
 			vs[0] = '\0';
 		if (json) {

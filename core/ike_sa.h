@@ -37,11 +37,13 @@ struct ike_io {
 	 * layer). */
 	void	(*send)(void *arg, const struct net_path *p, struct span dgram);
 	/* A CHILD SA is established: install it into the data plane, with
-	 * the client's inner address vip (NULL when it got none) and the
-	 * path its ESP takes. Returns 0, or a negative code, after which the
-	 * CHILD SA is answered with TEMPORARY_FAILURE instead. Optional. */
+	 * the client's inner addresses vips[0..nvip) (an IPv4 and/or an
+	 * IPv6 one; nvip 0 when it got none) and the path its ESP takes.
+	 * Returns 0, or a negative code, after which the CHILD SA is
+	 * answered with TEMPORARY_FAILURE instead. Optional. */
 	int	(*child_up)(void *arg, const struct child_sa *c,
-		    const struct pool_addr *vip, const struct net_path *path);
+		    const struct pool_addr *vips, size_t nvip,
+		    const struct net_path *path);
 	/* A CHILD SA is removed: take it out of the data plane. Optional. */
 	void	(*child_down)(void *arg, const struct child_sa *c);
 	/* Refreshes c's counters from the data plane (for show sa).

@@ -213,15 +213,15 @@ on_esp(void *arg, uint8_t *const *pkts, const size_t *lens,
 }
 
 static int
-child_up(void *arg, const struct child_sa *c, const struct pool_addr *vip,
-    const struct net_path *path)
+child_up(void *arg, const struct child_sa *c, const struct pool_addr *vips,
+    size_t nvip, const struct net_path *path)
 {
 	struct daemon *d = arg;
 	int r;
 
 	if (d->dp == NULL)
 		return -E_STATE;
-	if ((r = dp_child_up(d->dp, c, vip, path)) != 0)
+	if ((r = dp_child_up(d->dp, c, vips, nvip, path)) != 0)
 		log_warn_e(SUB_ESP, r, "cannot install ESP SA %08x", c->spi_in);
 	return r;
 }

@@ -855,6 +855,42 @@ test_coalesce_rules(void)
 	expect_counts("IPv6 flow label differs: not merged", n,
 	    COUNTS(1, 2));
 
+	/* IPv6 (ipv6_gro_receive, tcp_gro_receive): the traffic class and
+	 * hop limit must match as well; PSH ends a super-packet; a payload
+	 * byte changed in transit fails the TCP checksum (over the RFC 8200
+	 * 8.1 pseudo-header) and passes alone; another address in the
+	 * last byte, or an IPv4 flow with the same ports, is another flow. */
+	f2 = mk_flow(1, 0);
+	n = add_flow(0, &f2, 0, 1, 0, four, 2, 0);
+	f2.tos = 4;
+	n = add_flow(n, &f2, 0, 2001, 0, four, 1, 0);
+	f2.tos = 0;
+	f2.ttl--;
+	n = add_flow(n, &f2, 0, 3001, 0, four, 1, 0);
+	expect_counts("IPv6 traffic class, hop limit differ: not merged", n,
+	    COUNTS(2, 1, 1));
+	f2 = mk_flow(1, 0);
+	n = add_flow(0, &f2, 0, 1, 0, four, 3, 1);
+	n = add_flow(n, &f2, 0, 3001, 0, four, 2, 0);
+	expect_counts("IPv6: PSH ends a super-packet", n, COUNTS(3, 2));
+	n = add_flow(0, &f2, 0, 1, 0, four, 4, 0);
+	pk[2][40 + 32 + 100] ^= 0x40;
+	expect_counts("IPv6: bad TCP checksum passes alone", n,
+	    COUNTS(2, 1, 1));
+	g = mk_flow(1, 0);
+	g.dst[15]--;
+	f = mk_flow(0, 0);
+	n = add_flow(0, &f2, 0, 1, 0, four, 1, 0);
+	n = add_flow(n, &g, 1, 1001, 0, four, 1, 0);
+	n = add_flow(n, &f, 2, 1001, 1, four, 1, 0);
+	n = add_flow(n, &f2, 0, 1001, 0, four, 1, 0);
+	n = add_flow(n, &g, 1, 2001, 0, four, 1, 0);
+	n = add_flow(n, &f, 2, 2001, 2, four, 1, 0);
+	expect_counts("IPv6 address or IPv4 with the same ports: other "
+	    "flows", n, COUNTS(2, 2, 2));
+	f = mk_flow(0, 0);
+	g = mk_flow(0, 1);
+
 	/* IPv4 IDs must follow on. */
 	n = add_flow(0, &f, 0, 1, 1, four, 2, 0);
 	n = add_flow(n, &f, 0, 2001, 9, four, 2, 0);

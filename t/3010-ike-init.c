@@ -110,8 +110,9 @@ load_key(const char *rel)
 }
 
 /* The gateway: a default proposal that prefers ecp256, one profile per
- * client authentication, a pool, a policy with DNS, domain and split
- * networks, resumption and DPD on the EAP profile. */
+ * client authentication, a dual-stack pool (RFC 5180's benchmarking
+ * prefix 2001:2::/48 for IPv6), a policy with DNS, domain and split
+ * networks of both families, resumption and DPD on the EAP profile. */
 static const char cfg_fmt[] =
     "[gateway]\n"
     "address = 198.51.100.1\n"
@@ -121,11 +122,12 @@ static const char cfg_fmt[] =
     "private_key = %s/t/data/keys/rsa2048.pem\n"
     "[pool POOL]\n"
     "range = 198.18.20.5 - 198.18.20.10\n"
+    "range = 2001:2:0:20::5 - 2001:2:0:20::10\n"
     "[policy POL]\n"
     "pool = POOL\n"
     "dns = 198.18.10.53, 198.18.10.54\n"
     "domain = corp.example.test\n"
-    "split_include = 198.18.10.0/24, 198.18.11.0/24\n"
+    "split_include = 198.18.10.0/24, 198.18.11.0/24, 2001:2:0:10::/64\n"
     "[profile eap]\n"
     "match = key-id eap-client*\n"
     "local_auth = rsa-sig\n"
@@ -195,7 +197,8 @@ static struct ike_ctx *gw;
 static struct cli clis[MAX_CLIENTS];
 static struct child_sa gw_child;
 static int gw_child_ups, gw_child_downs;
-static struct pool_addr gw_vip;
+static struct pool_addr gw_vip, gw_vip6;
+static size_t gw_nvip;
 
 static const uint8_t cookie_data[] = "a cookie from a busy gateway";
 
@@ -262,14 +265,21 @@ gw_send(void *arg, const struct net_path *p, struct span d)
 }
 
 static int
-gw_child_up(void *arg, const struct child_sa *c, const struct pool_addr *vip,
-    const struct net_path *path)
+gw_child_up(void *arg, const struct child_sa *c, const struct pool_addr *vips,
+    size_t nvip, const struct net_path *path)
 {
+	size_t i;
+
 	(void)arg;
 	(void)path;
 	gw_child = *c;
-	if (vip != NULL)
-		gw_vip = *vip;
+	gw_nvip = nvip;
+	for (i = 0; i < nvip; i++) {
+		if (vips[i].family == AF_INET)
+			gw_vip = vips[i];
+		else
+			gw_vip6 = vips[i];
+	}
 	gw_child_ups++;
 	return 0;
 }
@@ -492,6 +502,8 @@ gw_start(void)
 		abort();
 	memset(&gw_child, 0, sizeof(gw_child));
 	memset(&gw_vip, 0, sizeof(gw_vip));
+	memset(&gw_vip6, 0, sizeof(gw_vip6));
+	gw_nvip = 0;
 	gw_child_ups = gw_child_downs = 0;
 }
 
@@ -763,15 +775,28 @@ t_eap(void)
 	    memcmp(res->vip.a, hi.a, 4) <= 0,
 	    "eap: address %s from the pool", pool_addr_ntop(&res->vip, a));
 	ok(pool_addr_eq(&res->vip, &gw_vip), "eap: the gateway assigned it");
+	/* RFC 7296 3.15.1: we asked for an IPv6 address too. */
+	if (pool_addr_pton("2001:2:0:20::5", &lo) != 0 ||
+	    pool_addr_pton("2001:2:0:20::10", &hi) != 0)
+		abort();
+	ok(res->vip6.family == AF_INET6 &&
+	    memcmp(res->vip6.a, lo.a, 16) >= 0 &&
+	    memcmp(res->vip6.a, hi.a, 16) <= 0 && res->vip6_prefix == 128,
+	    "eap: IPv6 address %s/128 from the pool",
+	    pool_addr_ntop(&res->vip6, a));
+	ok(gw_nvip == 2 && pool_addr_eq(&res->vip6, &gw_vip6),
+	    "eap: the gateway installed the CHILD SA under both addresses");
 	ok(res->ndns == 2 && strcmp(pool_addr_ntop(&res->dns[0], a),
 	    "198.18.10.53") == 0 && strcmp(pool_addr_ntop(&res->dns[1], a),
 	    "198.18.10.54") == 0, "eap: DNS servers");
 	is_str(res->domain, "corp.example.test", "eap: DNS domain");
-	ok(res->nsplit == 2 && res->split[0].len == 24 &&
+	ok(res->nsplit == 3 && res->split[0].len == 24 &&
 	    strcmp(pool_addr_ntop(&res->split[0].addr, a), "198.18.10.0") ==
 	    0 && res->split[1].len == 24 &&
-	    strcmp(pool_addr_ntop(&res->split[1].addr, a), "198.18.11.0") == 0,
-	    "eap: split networks");
+	    strcmp(pool_addr_ntop(&res->split[1].addr, a), "198.18.11.0") ==
+	    0 && res->split[2].len == 64 &&
+	    strcmp(pool_addr_ntop(&res->split[2].addr, a), "2001:2:0:10::") ==
+	    0, "eap: split networks of both families");
 	ok(res->session_id_len == SESSION_ID_LEN &&
 	    is_letters(res->session_id, res->session_id_len),
 	    "eap: session-id of %d letters", SESSION_ID_LEN);
@@ -780,11 +805,15 @@ t_eap(void)
 	    "eap: token of %d hex digits", SESSION_TOKEN_LEN);
 	ok(!res->resumed && res->path.natt == 0 && !res->nat_local &&
 	    !res->nat_peer, "eap: no NAT, not resumed, port 500");
-	ok(res->child.ts.ni == 1 && res->child.ts.i[0].family == AF_INET &&
+	ok(res->child.ts.ni == 2 && res->child.ts.i[0].family == AF_INET &&
 	    memcmp(res->child.ts.i[0].start, res->vip.a, 4) == 0 &&
-	    memcmp(res->child.ts.i[0].end, res->vip.a, 4) == 0,
-	    "eap: TSi narrowed to our address");
-	ok(res->child.ts.nr == 2, "eap: TSr narrowed to the split networks");
+	    memcmp(res->child.ts.i[0].end, res->vip.a, 4) == 0 &&
+	    res->child.ts.i[1].family == AF_INET6 &&
+	    memcmp(res->child.ts.i[1].start, res->vip6.a, 16) == 0 &&
+	    memcmp(res->child.ts.i[1].end, res->vip6.a, 16) == 0,
+	    "eap: TSi narrowed to our two addresses");
+	ok(res->child.ts.nr == 3 && res->child.ts.r[2].family == AF_INET6,
+	    "eap: TSr narrowed to the split networks, IPv6 included");
 	is_int(gw_child_ups, 1, "eap: the gateway installed its CHILD SA");
 	check_children("eap", &res->child, &gw_child, &res->vip);
 	ike_init_stats(clis[0].sa, &st);
@@ -1084,7 +1113,7 @@ t_resume(void)
 	uint8_t sid[IKE_INIT_SECRET_MAX], tok[IKE_INIT_SECRET_MAX];
 	uint8_t bad[SESSION_TOKEN_LEN];
 	size_t sid_len, tok_len;
-	struct pool_addr vip;
+	struct pool_addr vip, vip6;
 	struct ike_stats st;
 	struct buf *out;
 
@@ -1104,6 +1133,7 @@ t_resume(void)
 	tok_len = res->token_len;
 	memcpy(tok, res->token, tok_len);
 	vip = res->vip;
+	vip6 = res->vip6;
 
 	/* The client hears nothing more: the gateway probes 10 s after the
 	 * last message, twice more, then gives up. */
@@ -1124,8 +1154,9 @@ t_resume(void)
 	is_int(clis[1].established, 1, "resume: established");
 	res = ike_init_result(clis[1].sa);
 	if (res != NULL) {
-		ok(res->resumed && pool_addr_eq(&res->vip, &vip),
-		    "resume: same address");
+		ok(res->resumed && pool_addr_eq(&res->vip, &vip) &&
+		    vip6.family == AF_INET6 && pool_addr_eq(&res->vip6, &vip6),
+		    "resume: same addresses, IPv4 and IPv6");
 		ok(res->session_id_len == sid_len &&
 		    memcmp(res->session_id, sid, sid_len) == 0,
 		    "resume: same session-id");
@@ -1133,7 +1164,7 @@ t_resume(void)
 		    (res->token_len != tok_len ||
 		    memcmp(res->token, tok, tok_len) != 0),
 		    "resume: token rotated");
-		ok(res->nsplit == 2 && res->ndns == 2 &&
+		ok(res->nsplit == 3 && res->ndns == 2 &&
 		    strcmp(res->domain, "corp.example.test") == 0,
 		    "resume: same attributes");
 		check_children("resume", &res->child, &gw_child, &res->vip);

@@ -1380,8 +1380,9 @@ mk_out_dst(const struct alg *a, const struct impl *im, uint32_t spi,
 	struct esp_sa *sa = NULL;
 
 	params(&p, a, im, ESP_OUT, 0, spi, 0);
-	p.dst.family = family;
-	memcpy(p.dst.a, addr, family == AF_INET ? 4 : 16);
+	p.dst[0].family = family;
+	memcpy(p.dst[0].a, addr, family == AF_INET ? 4 : 16);
+	p.ndst = 1;
 	if (esp_sa_new(&p, &sa) != 0)
 		abort();
 	return sa;
@@ -1606,6 +1607,306 @@ sadb_batches(const struct impl *im)
 	esp_sa_free(i6);
 }
 
+/* An outbound SA found under several inner addresses (a dual-stack
+ * client: mk_v4 and mk_v6 destinations), or under none. */
+static struct esp_sa *
+mk_out_multi(const struct impl *im, uint32_t spi, const uint8_t d4[][4],
+    size_t n4, const uint8_t d6[][16], size_t n6)
+{
+	struct esp_sa_params p;
+	struct esp_sa *sa = NULL;
+	size_t i;
+
+	params(&p, ALG_GCM128, im, ESP_OUT, 0, spi, 0);
+	for (i = 0; i < n4; i++) {
+		p.dst[p.ndst].family = AF_INET;
+		memcpy(p.dst[p.ndst++].a, d4[i], 4);
+	}
+	for (i = 0; i < n6; i++) {
+		p.dst[p.ndst].family = AF_INET6;
+		memcpy(p.dst[p.ndst++].a, d6[i], 16);
+	}
+	if (esp_sa_new(&p, &sa) != 0)
+		abort();
+	return sa;
+}
+
+static void
+set_addr(struct esp_addr *a, int family, const uint8_t *b)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = family;
+	memcpy(a->a, b, family == AF_INET ? 4 : 16);
+}
+
+/* The sequence number of the ESP packet p. */
+static uint32_t
+esp_seq(const struct esp_pkt *p)
+{
+	return get32(p->buf + p->off + 4);
+}
+
+/*
+ * One outbound SA under an IPv4 and an IPv6 address (both inner
+ * addresses of one client), and the default outbound SA of each family
+ * (a client sends all it routes to its gateway): lookups, one sequence
+ * counter for both families, counts, removal, replacement, refusals.
+ */
+static void
+sadb_multi(const struct impl *im)
+{
+	static uint8_t bufs[6][BUFSZ];
+	static const uint8_t a4[][4] = { { 10, 0, 1, 1 }, { 10, 0, 1, 2 },
+	    { 10, 0, 1, 3 } };
+	static const uint8_t a6[][16] = {
+	    { 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1 },
+	    { 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2 } };
+	struct esp_sa_params prm;
+	struct esp_sadb *db;
+	struct esp_sa *m, *x, *d, *in, *old, *r1, *r2, *sa = NULL;
+	struct esp_sadb_stats st;
+	struct esp_addr ad;
+	struct esp_pkt p[6];
+	size_t cnt, i, n;
+
+	if ((db = esp_sadb_new()) == NULL)
+		abort();
+	/* m: 10.0.1.1 and fd00::1:1; x: 10.0.1.1 again. */
+	m = mk_out_multi(im, 0xd001, a4, 1, a6, 1);
+	x = mk_out_multi(im, 0xd002, a4, 1, NULL, 0);
+	ok(esp_sadb_add(db, m) == 0, "an SA under an IPv4 and an IPv6 "
+	    "address");
+	set_addr(&ad, AF_INET, a4[0]);
+	ok(esp_sadb_lookup_dst(db, &ad) == m, "found by its IPv4 address");
+	set_addr(&ad, AF_INET6, a6[0]);
+	ok(esp_sadb_lookup_dst(db, &ad) == m, "found by its IPv6 address");
+	set_addr(&ad, AF_INET6, a6[1]);
+	ok(esp_sadb_lookup_dst(db, &ad) == NULL,
+	    "another IPv6 address: nothing (no default yet)");
+	esp_sadb_stats(db, &st);
+	cnt = 0;
+	ok(st.n_out == 1 && esp_sadb_foreach(db, count_fn, &cnt) == 0 &&
+	    cnt == 1, "counted and visited once, not once per address");
+	is_int(esp_sadb_add(db, m), -E_EXIST, "added twice: refused");
+	is_int(esp_sadb_add(db, x), -E_EXIST,
+	    "another SA on a taken address: refused");
+
+	/* One SA, one counter: an IPv4 and an IPv6 packet in one batch get
+	 * consecutive sequence numbers (RFC 4303 3.3.3). */
+	mk_v4(bufs[0] + HEAD, 100, 2, 1, 1);
+	mk_v6(bufs[1] + HEAD, 120, 2, 1, 2);
+	mk_v4(bufs[2] + HEAD, 100, 2, 1, 3);
+	pkt_init(&p[0], bufs[0], BUFSZ, HEAD, 100);
+	pkt_init(&p[1], bufs[1], BUFSZ, HEAD, 120);
+	pkt_init(&p[2], bufs[2], BUFSZ, HEAD, 100);
+	n = esp_sadb_encap(db, p, 3);
+	ok(n == 3 && p[0].sa == m && p[1].sa == m && p[2].sa == m &&
+	    esp_seq(&p[0]) == 1 && esp_seq(&p[1]) == 2 &&
+	    esp_seq(&p[2]) == 3, "IPv4, IPv6, IPv4: sequence 1, 2, 3 on "
+	    "one SA");
+
+	/* A family's default: what has no key of its own. */
+	d = mk_out_multi(im, 0xd003, NULL, 0, NULL, 0);
+	is_int(esp_sadb_add(db, d), -E_INVAL, "an SA without addresses "
+	    "cannot be keyed");
+	ok(esp_sadb_set_default(db, AF_INET, d, &old) == 0 && old == NULL,
+	    "IPv4 default set");
+	set_addr(&ad, AF_INET, a4[2]);
+	ok(esp_sadb_lookup_dst(db, &ad) == d, "unknown IPv4 destination: "
+	    "the default");
+	set_addr(&ad, AF_INET, a4[0]);
+	ok(esp_sadb_lookup_dst(db, &ad) == m, "a keyed address still wins");
+	set_addr(&ad, AF_INET6, a6[1]);
+	ok(esp_sadb_lookup_dst(db, &ad) == NULL,
+	    "IPv6 has no default: nothing");
+	ok(esp_sadb_set_default(db, AF_INET6, d, &old) == 0 && old == NULL &&
+	    esp_sadb_lookup_dst(db, &ad) == d,
+	    "the same SA as the IPv6 default");
+	esp_sadb_stats(db, &st);
+	cnt = 0;
+	ok(st.n_out == 2 && esp_sadb_foreach(db, count_fn, &cnt) == 0 &&
+	    cnt == 2, "a default of both families counts once");
+	ok(esp_sadb_set_default(db, AF_INET, m, &old) == 0 && old == d,
+	    "replacing a default returns the old one");
+	esp_sadb_stats(db, &st);
+	cnt = 0;
+	ok(st.n_out == 2 && esp_sadb_foreach(db, count_fn, &cnt) == 0 &&
+	    cnt == 2, "a keyed SA that is also a default counts once");
+	ok(esp_sadb_set_default(db, AF_INET, d, &old) == 0 && old == m,
+	    "and back");
+	in = mk(ALG_GCM128, im, ESP_IN, 0, 0xd001, 0);
+	ok(esp_sadb_set_default(db, AF_INET, in, &old) == -E_INVAL &&
+	    esp_sadb_set_default(db, AF_UNIX, d, &old) == -E_INVAL,
+	    "an inbound SA or another family: refused");
+	esp_sa_free(in);
+
+	/* Through the batch path: a run to unknown destinations. */
+	mk_v4(bufs[3] + HEAD, 100, 2, 3, 4);
+	mk_v6(bufs[4] + HEAD, 120, 2, 2, 5);
+	mk_v4(bufs[5] + HEAD, 100, 2, 1, 6);
+	pkt_init(&p[3], bufs[3], BUFSZ, HEAD, 100);
+	pkt_init(&p[4], bufs[4], BUFSZ, HEAD, 120);
+	pkt_init(&p[5], bufs[5], BUFSZ, HEAD, 100);
+	n = esp_sadb_encap(db, p + 3, 3);
+	ok(n == 3 && p[3].sa == d && p[4].sa == d && p[5].sa == m &&
+	    esp_seq(&p[3]) == 1 && esp_seq(&p[4]) == 2 && esp_seq(&p[5]) == 4,
+	    "batch: defaults for the unknown, the keyed SA for its own");
+
+	/* Removal takes every key and every default an SA holds. */
+	ok(esp_sadb_remove(db, d) == 0, "default removed");
+	set_addr(&ad, AF_INET, a4[2]);
+	ok(esp_sadb_lookup_dst(db, &ad) == NULL, "no IPv4 default any more");
+	set_addr(&ad, AF_INET6, a6[1]);
+	ok(esp_sadb_lookup_dst(db, &ad) == NULL, "no IPv6 default any more");
+	is_int(esp_sadb_remove(db, d), -E_NOENT, "removed twice");
+	ok(esp_sadb_remove(db, m) == 0, "the two-address SA removed");
+	set_addr(&ad, AF_INET6, a6[0]);
+	esp_sadb_stats(db, &st);
+	ok(esp_sadb_lookup_dst(db, &ad) == NULL && st.n_out == 0,
+	    "both its addresses are free, nothing counted");
+	ok(esp_sadb_add(db, x) == 0, "the address is free for another SA");
+
+	/* Rekey of a two-address SA: r1 holds 10.0.1.1 (as x) ... */
+	r1 = mk_out_multi(im, 0xd004, a4 + 1, 2, a6, 1);
+	ok(esp_sadb_add(db, r1) == 0, "10.0.1.2, 10.0.1.3, fd00::1:1");
+	r2 = mk_out_multi(im, 0xd005, a4, 2, a6, 1);
+	ok(esp_sadb_replace_out(db, r2, &old) == -E_EXIST && old == NULL,
+	    "replacing two different SAs at once: refused");
+	set_addr(&ad, AF_INET, a4[0]);
+	ok(esp_sadb_lookup_dst(db, &ad) == x, "and nothing changed");
+	ok(esp_sadb_remove(db, x) == 0, "x removed");
+	ok(esp_sadb_replace_out(db, r2, &old) == 0 && old == r1,
+	    "replace: 10.0.1.1, 10.0.1.2, fd00::1:1 over r1");
+	set_addr(&ad, AF_INET, a4[0]);
+	ok(esp_sadb_lookup_dst(db, &ad) == r2, "new address: the new SA");
+	set_addr(&ad, AF_INET, a4[1]);
+	ok(esp_sadb_lookup_dst(db, &ad) == r2, "shared IPv4: the new SA");
+	set_addr(&ad, AF_INET6, a6[0]);
+	ok(esp_sadb_lookup_dst(db, &ad) == r2, "shared IPv6: the new SA");
+	set_addr(&ad, AF_INET, a4[2]);
+	ok(esp_sadb_lookup_dst(db, &ad) == NULL,
+	    "the old SA's other address left with it");
+	esp_sadb_stats(db, &st);
+	ok(st.n_out == 1 && esp_sadb_remove(db, r1) == -E_NOENT,
+	    "one outbound SA left; the old one is out");
+	ok(esp_sadb_remove(db, r2) == 0, "removed");
+
+	/* Parameters. */
+	params(&prm, ALG_GCM128, im, ESP_OUT, 0, 0xd006, 0);
+	prm.ndst = 2;
+	set_addr(&prm.dst[0], AF_INET, a4[0]);
+	set_addr(&prm.dst[1], AF_INET, a4[0]);
+	is_int(esp_sa_new(&prm, &sa), -E_INVAL, "the same address twice");
+	prm.ndst = ESP_DST_MAX + 1;
+	for (i = 0; i < ESP_DST_MAX + 1; i++) {
+		set_addr(&prm.dst[i < ESP_DST_MAX ? i : 0], AF_INET, a4[0]);
+		prm.dst[i < ESP_DST_MAX ? i : 0].a[3] = (uint8_t)(i + 10);
+	}
+	is_int(esp_sa_new(&prm, &sa), -E_INVAL, "more than ESP_DST_MAX");
+	prm.ndst = 1;
+	prm.dst[0].family = AF_UNIX;
+	is_int(esp_sa_new(&prm, &sa), -E_INVAL, "a dst of another family");
+	esp_sadb_free(db);
+	esp_sa_free(m);
+	esp_sa_free(x);
+	esp_sa_free(d);
+	esp_sa_free(r1);
+	esp_sa_free(r2);
+}
+
+#define NMULTI	300
+
+/* Churn of SAs with one to three addresses each, in both families, and
+ * defaults coming and going, against a reference. */
+static void
+sadb_multi_churn(const struct impl *im)
+{
+	static struct esp_sa *sas[NMULTI];
+	static int present[NMULTI];
+	static uint8_t d4[NMULTI][2][4], d6[NMULTI][16];
+	struct esp_sadb *db;
+	struct esp_sadb_stats st;
+	struct esp_sa *dflt[2] = { NULL, NULL }, *old, *want;
+	struct esp_addr ad;
+	size_t i, k, live = 0, cnt = 0;
+	unsigned bad = 0, op, f;
+
+	if ((db = esp_sadb_new()) == NULL)
+		abort();
+	for (i = 0; i < NMULTI; i++) {
+		d4[i][0][0] = 10, d4[i][0][1] = 1;
+		d4[i][0][2] = (uint8_t)(i >> 8), d4[i][0][3] = (uint8_t)i;
+		memcpy(d4[i][1], d4[i][0], 4);
+		d4[i][1][1] = 2;
+		memset(d6[i], 0, 16);
+		d6[i][0] = 0xfd, d6[i][14] = (uint8_t)(i >> 8);
+		d6[i][15] = (uint8_t)i;
+		sas[i] = mk_out_multi(im, (uint32_t)(0x10000 + i),
+		    (const uint8_t (*)[4])d4[i], 1 + i % 2,
+		    (const uint8_t (*)[16])&d6[i], i % 3 != 0);
+		present[i] = 0;
+	}
+	for (op = 0; op < 20000; op++) {
+		k = rnd() % NMULTI;
+		switch (rnd() % 4) {
+		case 0:
+			if (esp_sadb_add(db, sas[k]) !=
+			    (present[k] ? -E_EXIST : 0))
+				bad++;
+			live += !present[k];
+			present[k] = 1;
+			break;
+		case 1:
+			/* Removal also drops a default k holds. */
+			if (esp_sadb_remove(db, sas[k]) != (present[k] ||
+			    dflt[0] == sas[k] || dflt[1] == sas[k] ? 0 :
+			    -E_NOENT))
+				bad++;
+			live -= present[k];
+			present[k] = 0;
+			for (f = 0; f < 2; f++)
+				if (dflt[f] == sas[k])
+					dflt[f] = NULL;
+			break;
+		case 2:
+			f = (unsigned)(rnd() % 2);
+			want = rnd() % 4 == 0 ? NULL : sas[k];
+			if (esp_sadb_set_default(db, f ? AF_INET6 : AF_INET,
+			    want, &old) != 0 || old != dflt[f])
+				bad++;
+			dflt[f] = want;
+			break;
+		default:
+			i = rnd() % 3;
+			if (i == 2 && k % 3 == 0)
+				i = 0;
+			set_addr(&ad, i == 2 ? AF_INET6 : AF_INET,
+			    i == 2 ? d6[k] : d4[k][i]);
+			want = present[k] && (i != 1 || k % 2 == 1) ?
+			    sas[k] : dflt[i == 2];
+			if (esp_sadb_lookup_dst(db, &ad) != want)
+				bad++;
+			break;
+		}
+	}
+	esp_sadb_stats(db, &st);
+	for (i = 0; i < NMULTI; i++)
+		if (!present[i] && (sas[i] == dflt[0] || sas[i] == dflt[1]))
+			cnt++;
+	if (dflt[0] != NULL && dflt[0] == dflt[1] && cnt == 2)
+		cnt = 1;
+	is_int(bad, 0, "multi-address churn: 20000 operations on %d SAs "
+	    "agree with the reference", NMULTI);
+	is_int(st.n_out, live + cnt, "outbound count: keyed SAs and "
+	    "keyless defaults, each once");
+	cnt = 0;
+	ok(esp_sadb_foreach(db, count_fn, &cnt) == 0 && cnt == st.n_out,
+	    "foreach visits each once (%zu)", cnt);
+	esp_sadb_free(db);
+	for (i = 0; i < NMULTI; i++)
+		esp_sa_free(sas[i]);
+}
+
 /* RFC 4301 5.2: and they may go only where the SA's TSr allows (the
  * policy's split networks), not to anything else the gateway routes. */
 static void
@@ -1794,6 +2095,8 @@ main(void)
 	if (first_impl(ALG_GCM128, &im) == 0) {
 		sadb_churn(&im);
 		sadb_batches(&im);
+		sadb_multi(&im);
+		sadb_multi_churn(&im);
 		spoofing(&im);
 		destinations(&im);
 	}

@@ -1,9 +1,10 @@
 /*
  * ikeclient: an IKEv2 remote-access client that resumes by itself
  * (DESIGN.md, "The flow of a session"), on the shared core: core/ike_init
- * for the IKE SA, core/esp and tun/ for the data path (ikeclient_dp.c),
- * core/net for the sockets, core/ev for the loop and core/ctl for the
- * status socket.
+ * for the IKE SA, core/dp for the data plane (the gateway's, with the TUN
+ * offloads, UDP GSO/GRO and batching, in the initiator's role), core/net
+ * for the sockets, core/ev for the loop and core/ctl for the status
+ * socket.
  *
  * One connection at a time. A full login asks the gateway for a
  * session-id and a token; when the SA is lost without the user asking
@@ -38,6 +39,7 @@
 #include "core/buf.h"
 #include "core/ct.h"
 #include "core/ctl.h"
+#include "core/dp.h"
 #include "core/err.h"
 #include "core/ev.h"
 #include "core/ike_init.h"
@@ -45,7 +47,6 @@
 #include "core/log.h"
 #include "core/net.h"
 #include "core/xform.h"
-#include "tools/ikeclient_dp.h"
 #include "tools/ikeclient_mon.h"
 #include "tun/tun.h"
 
@@ -107,7 +108,12 @@ struct ic {
 	struct net		*net;
 	struct ctl		*ctl;
 	struct tun		*tun;
-	struct icdp		*dp;
+	struct dp		*dp;
+	/* The CHILD SA in the data plane (have_child), and the counters of
+	 * those that came before it. */
+	uint32_t		 spi_in;
+	int			 have_child;
+	struct dp_child_stats	 past;
 	struct ike_init		*sa;
 	struct ike_init_conf	 base;
 	uint8_t			 id_buf[IKE_INIT_ID_MAX];
@@ -125,6 +131,7 @@ struct ic {
 	uint8_t			 tok[IKE_INIT_SECRET_MAX];
 	size_t			 tok_len;
 	struct pool_addr	 vip;
+	struct pool_addr	 vip6;
 	struct tun_prefix	 routes[IC_MAX_ROUTES];
 	size_t			 nroutes;
 	struct timer		 retry;
@@ -147,7 +154,7 @@ struct ic {
 
 static int ic_debug;
 
-static void ic_dp_alive(void *arg);
+static void ic_dp_alive(void *arg, uint32_t spi_in);
 
 /* ------------------------------------------------------------------ */
 /* Messages for the user: stdout, one line each. */
@@ -785,14 +792,14 @@ session_forget(struct ic *c)
 /* ------------------------------------------------------------------ */
 /* The TUN device, its address and routes. */
 
-static int
-tun_prefix_v4(struct tun_prefix *p, const struct pool_addr *a, unsigned len)
+/* p = the host address a (/32 or /128). */
+static void
+tun_prefix_host(struct tun_prefix *p, const struct pool_addr *a)
 {
 	memset(p, 0, sizeof(*p));
-	p->family = AF_INET;
-	memcpy(p->a, a->a, 4);
-	p->len = len;
-	return 0;
+	p->family = a->family;
+	memcpy(p->a, a->a, pool_addr_len(a));
+	p->len = a->family == AF_INET ? 32 : 128;
 }
 
 static void
@@ -813,83 +820,198 @@ ic_net_down(struct ic *c)
 	struct tun_prefix p;
 	int r;
 
-	if (c->tun == NULL || c->vip.family == 0)
+	if (c->tun == NULL)
 		return;
 	ic_routes_del(c);
-	(void)tun_prefix_v4(&p, &c->vip, 32);
-	if ((r = tun_addr_del(tun_name(c->tun), &p)) != 0)
-		log_debug(SUB_MAIN, "address del: %s", tun_strerror(r));
+	if (c->vip.family != 0) {
+		tun_prefix_host(&p, &c->vip);
+		if ((r = tun_addr_del(tun_name(c->tun), &p)) != 0)
+			log_debug(SUB_MAIN, "address del: %s",
+			    tun_strerror(r));
+	}
+	if (c->vip6.family != 0) {
+		tun_prefix_host(&p, &c->vip6);
+		if ((r = tun_addr_del(tun_name(c->tun), &p)) != 0)
+			log_debug(SUB_MAIN, "address del: %s",
+			    tun_strerror(r));
+	}
 	memset(&c->vip, 0, sizeof(c->vip));
+	memset(&c->vip6, 0, sizeof(c->vip6));
 }
 
+/*
+ * No IPv6 link-local address on a device we created (addr_gen_mode 1,
+ * "none"): the kernel would otherwise autoconfigure one and send router
+ * solicitations from it into the tunnel, where the gateway must drop them
+ * (their source is not the address it gave us). Without IPv6 in the
+ * kernel there is nothing to do.
+ */
+static void
+ic_tun_no_autoconf(const char *ifname)
+{
+	char path[96];
+	FILE *f;
+
+	if ((size_t)snprintf(path, sizeof(path),
+	    "/proc/sys/net/ipv6/conf/%s/addr_gen_mode", ifname) >=
+	    sizeof(path) || (f = fopen(path, "w")) == NULL)
+		return;
+	if (fputs("1\n", f) == EOF)
+		log_debug(SUB_MAIN, "%s: %s", path, strerror(errno));
+	if (fclose(f) != 0)
+		log_debug(SUB_MAIN, "%s: %s", path, strerror(errno));
+}
+
+/*
+ * Opens the device, with virtio-net headers and TSO/USO when the kernel
+ * has them (tun_open falls back to a plain device by itself, and dp says
+ * so once), and starts the data plane on it.
+ */
 static int
 ic_tun_open(struct ic *c)
 {
-	struct icdp_ops dops;
+	struct dp_config dc;
 	int r;
 
 	if (c->tun != NULL)
 		return 0;
-	r = tun_open(c->o.tun, TUN_OPEN_CREATE, &c->tun);
+	r = tun_open(c->o.tun, TUN_OPEN_CREATE | TUN_OPEN_OFFLOAD, &c->tun);
 	if (r == -TUN_E_EXIST)
-		r = tun_open(c->o.tun, TUN_OPEN_ATTACH, &c->tun);
+		r = tun_open(c->o.tun, TUN_OPEN_ATTACH | TUN_OPEN_OFFLOAD,
+		    &c->tun);
 	if (r != 0) {
 		say("Cannot open TUN device %s: %s.", c->o.tun,
 		    tun_strerror(r));
 		return -E_SYS;
 	}
+	if (tun_created(c->tun))
+		ic_tun_no_autoconf(tun_name(c->tun));
 	if ((r = tun_link_mtu(tun_name(c->tun), IC_TUN_MTU)) != 0)
 		log_warnx(SUB_MAIN, "%s: MTU: %s", tun_name(c->tun),
 		    tun_strerror(r));
-	memset(&dops, 0, sizeof(dops));
-	dops.alive = ic_dp_alive;
-	dops.arg = c;
-	return icdp_new(&c->ev.loop, c->tun, c->net, &dops, &c->dp);
+	memset(&dc, 0, sizeof(dc));
+	dc.dev = c->tun;
+	dc.ops.alive = ic_dp_alive;
+	dc.ops.arg = c;
+	return dp_start(&c->ev.loop, c->net, &dc, &c->dp);
 }
 
-/* Adds the IPv4 range of sel (a traffic selector, RFC 7296 3.13.1) to
- * c->routes as the fewest prefixes that cover it exactly; the whole
- * address space is left to routes = default. */
+/* Sets a (family, len bytes) to the integer one more than a; returns 1
+ * when it wrapped past the last address. */
+static int
+addr_inc(uint8_t *a, size_t len)
+{
+	while (len-- > 0)
+		if (++a[len] != 0)
+			return 0;
+	return 1;
+}
+
+/* Returns 1 when the host bits of a (len bytes) below prefix length plen
+ * are all zero (is_zero) or all one. */
+static int
+host_bits(const uint8_t *a, size_t len, unsigned plen, int is_zero)
+{
+	unsigned b;
+
+	for (b = plen; b < len * 8; b++)
+		if (((a[b / 8] >> (7 - b % 8)) & 1) != (is_zero ? 0 : 1))
+			return 0;
+	return 1;
+}
+
+/* Adds the range of sel (a traffic selector, RFC 7296 3.13.1, IPv4 or
+ * IPv6) to c->routes as the fewest prefixes that cover it exactly; the
+ * whole address space of a family is left to routes = default. */
 static void
 ts_routes(struct ic *c, const struct child_sa_sel *sel)
 {
-	uint32_t lo, hi, size;
-	unsigned len;
+	size_t len = sel->family == AF_INET ? 4 : 16;
+	uint8_t lo[16], end[16];
 	struct tun_prefix *p;
+	unsigned plen, b;
 
-	if (sel->family != AF_INET)
+	if ((sel->family != AF_INET && sel->family != AF_INET6) ||
+	    memcmp(sel->start, sel->end, len) > 0 ||
+	    (host_bits(sel->start, len, 0, 1) &&
+	    host_bits(sel->end, len, 0, 0)))
 		return;
-	lo = (uint32_t)sel->start[0] << 24 | (uint32_t)sel->start[1] << 16 |
-	    (uint32_t)sel->start[2] << 8 | sel->start[3];
-	hi = (uint32_t)sel->end[0] << 24 | (uint32_t)sel->end[1] << 16 |
-	    (uint32_t)sel->end[2] << 8 | sel->end[3];
-	if (lo > hi || (lo == 0 && hi == UINT32_MAX))
-		return;
+	memcpy(lo, sel->start, len);
 	while (c->nroutes < IC_MAX_ROUTES) {
-		/* The largest aligned block at lo that stays within hi
-		 * (len >= 1: the whole space was excluded above). */
-		for (len = 32; len > 1; len--) {
-			size = (uint32_t)1 << (32 - (len - 1));
-			if ((lo & (size - 1)) != 0 || hi - lo < size - 1)
+		/* The largest aligned block at lo that stays within end:
+		 * host bits of lo zero, and lo with them set <= end. */
+		for (plen = 0; plen < len * 8; plen++) {
+			if (!host_bits(lo, len, plen, 1))
+				continue;
+			memcpy(end, lo, len);
+			for (b = plen; b < len * 8; b++)
+				end[b / 8] |= (uint8_t)(0x80 >> (b % 8));
+			if (memcmp(end, sel->end, len) <= 0)
 				break;
 		}
-		size = (uint32_t)1 << (32 - len);
+		if (plen == len * 8)
+			memcpy(end, lo, len);
 		p = &c->routes[c->nroutes++];
 		memset(p, 0, sizeof(*p));
-		p->family = AF_INET;
-		p->a[0] = (uint8_t)(lo >> 24);
-		p->a[1] = (uint8_t)(lo >> 16);
-		p->a[2] = (uint8_t)(lo >> 8);
-		p->a[3] = (uint8_t)lo;
-		p->len = len;
-		if (hi - lo == size - 1)
+		p->family = sel->family;
+		memcpy(p->a, lo, len);
+		p->len = plen;
+		if (memcmp(end, sel->end, len) == 0 || addr_inc(end, len))
 			break;
-		lo += size;
+		memcpy(lo, end, len);
 	}
 }
 
-/* Puts the assigned address on the device and routes the networks of
- * res through it (unchanged when a resume gave the same address). */
+/* Routes of family (AF_INET, AF_INET6) for res, by c->o.routes. */
+static void
+ic_routes_for(struct ic *c, const struct ike_init_result *res, int family)
+{
+	struct tun_prefix *p;
+	size_t i, n = 0;
+
+	if (c->o.routes == IC_ROUTES_DEFAULT) {
+		if (c->nroutes == IC_MAX_ROUTES)
+			return;
+		p = &c->routes[c->nroutes++];
+		memset(p, 0, sizeof(*p));
+		p->family = family;
+		return;
+	}
+	if (c->o.routes != IC_ROUTES_SPLIT)
+		return;
+	for (i = 0; i < res->nsplit && c->nroutes < IC_MAX_ROUTES; i++) {
+		if (res->split[i].addr.family != family)
+			continue;
+		p = &c->routes[c->nroutes++];
+		memset(p, 0, sizeof(*p));
+		p->family = family;
+		memcpy(p->a, res->split[i].addr.a,
+		    pool_addr_len(&res->split[i].addr));
+		p->len = res->split[i].len;
+		n++;
+	}
+	/* No split list (strongSwan sends none): the networks the CHILD SA
+	 * covers on the gateway's side (its TSr), unless that is
+	 * everything. */
+	for (i = 0; n == 0 && i < res->child.ts.nr; i++)
+		if (res->child.ts.r[i].family == family)
+			ts_routes(c, &res->child.ts.r[i]);
+}
+
+/* Returns 1 when a and b are the same address (both absent counts). */
+static int
+same_vip(const struct pool_addr *a, const struct pool_addr *b)
+{
+	return a->family == b->family &&
+	    memcmp(a->a, b->a, pool_addr_len(a)) == 0;
+}
+
+/*
+ * Puts the assigned addresses on the device and routes the networks of
+ * res through it (unchanged when a resume gave the same addresses). IPv4
+ * is required; an IPv6 address the kernel refuses (IPv6 disabled) only
+ * costs IPv6 and is said once.
+ */
 static int
 ic_net_up(struct ic *c, const struct ike_init_result *res)
 {
@@ -902,11 +1024,11 @@ ic_net_up(struct ic *c, const struct ike_init_result *res)
 		say("The gateway assigned no IPv4 address.");
 		return -E_NOTSUP;
 	}
-	if (c->vip.family == AF_INET && memcmp(c->vip.a, res->vip.a, 4) == 0)
+	if (same_vip(&c->vip, &res->vip) && same_vip(&c->vip6, &res->vip6))
 		return 0;
 	ic_net_down(c);
 	ifn = tun_name(c->tun);
-	(void)tun_prefix_v4(&p, &res->vip, 32);
+	tun_prefix_host(&p, &res->vip);
 	if ((r = tun_addr_add(ifn, &p)) != 0 && r != -TUN_E_EXIST) {
 		say("Cannot add the address to %s: %s.", ifn,
 		    tun_strerror(r));
@@ -917,25 +1039,20 @@ ic_net_up(struct ic *c, const struct ike_init_result *res)
 		say("Cannot bring %s up: %s.", ifn, tun_strerror(r));
 		return -E_SYS;
 	}
-	if (c->o.routes == IC_ROUTES_DEFAULT) {
-		memset(&p, 0, sizeof(p));
-		p.family = AF_INET;
-		c->routes[c->nroutes++] = p;
-	} else if (c->o.routes == IC_ROUTES_SPLIT && res->nsplit > 0) {
-		for (i = 0; i < res->nsplit && c->nroutes < IC_MAX_ROUTES;
-		    i++) {
-			if (res->split[i].addr.family != AF_INET)
-				continue;
-			(void)tun_prefix_v4(&c->routes[c->nroutes++],
-			    &res->split[i].addr, res->split[i].len);
-		}
-	} else if (c->o.routes == IC_ROUTES_SPLIT) {
-		/* No split list (strongSwan sends none): the networks the
-		 * CHILD SA covers on the gateway's side (its TSr), unless
-		 * that is everything. */
-		for (i = 0; i < res->child.ts.nr; i++)
-			ts_routes(c, &res->child.ts.r[i]);
+	if (res->vip6.family == AF_INET6) {
+		/* RFC 7296 3.15.1 gives a prefix length with the address;
+		 * ours is a host route like the IPv4 one, and the networks
+		 * to reach come as routes below. */
+		tun_prefix_host(&p, &res->vip6);
+		if ((r = tun_addr_add(ifn, &p)) != 0 && r != -TUN_E_EXIST)
+			say("Cannot add the IPv6 address to %s: %s; "
+			    "IPv4 only.", ifn, tun_strerror(r));
+		else
+			c->vip6 = res->vip6;
 	}
+	ic_routes_for(c, res, AF_INET);
+	if (c->vip6.family == AF_INET6)
+		ic_routes_for(c, res, AF_INET6);
 	for (i = 0; i < c->nroutes; i++) {
 		if ((r = tun_route_add(ifn, &c->routes[i])) != 0 &&
 		    r != -TUN_E_EXIST) {
@@ -1058,13 +1175,34 @@ ic_schedule(struct ic *c, unsigned ms)
 	}
 }
 
+/* Takes the CHILD SA out of the data plane (its keys are wiped), keeping
+ * its counters; the device, its addresses and routes stay. Packets the
+ * kernel routes into the device meanwhile are dropped and counted. */
+static void
+ic_child_clear(struct ic *c)
+{
+	struct dp_child_stats st;
+
+	if (!c->have_child)
+		return;
+	if (dp_child_stats(c->dp, c->spi_in, &st) == 0) {
+		c->past.packets_in += st.packets_in;
+		c->past.bytes_in += st.bytes_in;
+		c->past.packets_out += st.packets_out;
+		c->past.bytes_out += st.bytes_out;
+		c->past.drops_in += st.drops_in;
+		c->past.drops_out += st.drops_out;
+	}
+	dp_child_down(c->dp, c->spi_in);
+	c->have_child = 0;
+}
+
 /* The SA is gone (or going) without the user asking: resume, keeping
  * the device and its address. */
 static void
 ic_lost(struct ic *c, const char *why)
 {
-	if (c->dp != NULL)
-		icdp_clear(c->dp);
+	ic_child_clear(c);
 	say("Connection to %s lost: %s.", c->o.name, why);
 	c->retry_ms = 0;
 	ic_schedule(c, 0);
@@ -1075,7 +1213,7 @@ ic_established(void *arg, struct ike_init *sa,
     const struct ike_init_result *res)
 {
 	struct ic *c = arg;
-	char a[INET6_ADDRSTRLEN], line[512];
+	char a[INET6_ADDRSTRLEN], a6[INET6_ADDRSTRLEN], line[512];
 	size_t i, n;
 	int r;
 
@@ -1091,13 +1229,16 @@ ic_established(void *arg, struct ike_init *sa,
 		/* A gateway that gives no session cannot resume it. */
 		session_forget(c);
 	}
+	ic_child_clear(c);
 	if ((r = ic_tun_open(c)) != 0 || (r = ic_net_up(c, res)) != 0 ||
-	    (r = icdp_set_child(c->dp, &res->child, &res->path)) != 0) {
+	    (r = dp_child_up(c->dp, &res->child, NULL, 0, &res->path)) != 0) {
 		say("Cannot set up the tunnel: %s.", err_str(r));
 		c->exit_code = 1;
 		ic_teardown(c);
 		return;
 	}
+	c->spi_in = res->child.spi_in;
+	c->have_child = 1;
 	c->have_src = icmon_route_src(&c->base.path.remote, &c->src) == 0;
 	if (res->resumed)
 		c->resumes++;
@@ -1106,8 +1247,10 @@ ic_established(void *arg, struct ike_init *sa,
 	c->ever_connected = 1;
 	c->state = IC_CONNECTED;
 	c->retry_ms = 0;
-	say("Connected to %s as %s%s.", c->o.name,
+	say("Connected to %s as %s%s%s%s.", c->o.name,
 	    vip_str(&res->vip, a, sizeof(a)),
+	    c->vip6.family != 0 ? " and " : "",
+	    c->vip6.family != 0 ? vip_str(&c->vip6, a6, sizeof(a6)) : "",
 	    res->resumed ? " (session resumed)" : "");
 	if (res->ndns > 0 || res->domain[0] != '\0') {
 		/* Printed for the user, not applied: resolver setup is
@@ -1306,28 +1449,43 @@ static int
 ic_ctl_status(void *arg, int argc, char **argv, struct buf *out)
 {
 	struct ic *c = arg;
-	struct icdp_stats st;
-	char a[INET6_ADDRSTRLEN];
+	struct dp_child_stats st = c->past, now;
+	char a[INET6_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
 	int r;
 
 	(void)argc;
 	(void)argv;
-	memset(&st, 0, sizeof(st));
-	if (c->dp != NULL)
-		icdp_get_stats(c->dp, &st);
+	if (c->have_child && dp_child_stats(c->dp, c->spi_in, &now) == 0) {
+		st.packets_in += now.packets_in;
+		st.bytes_in += now.bytes_in;
+		st.packets_out += now.packets_out;
+		st.bytes_out += now.bytes_out;
+		st.drops_in += now.drops_in;
+		st.drops_out += now.drops_out;
+	}
 	if ((r = buf_addf(out, "state: %s\ngateway: %s (%s)\n"
-	    "address: %s\ninterface: %s\nresumable: %s\n"
+	    "address: %s\naddress6: %s\ninterface: %s\nresumable: %s\n"
 	    "resumes: %u\nfull logins: %u\nresumes refused: %u\n"
 	    "attempts: %u\n"
-	    "packets out: %llu\npackets in: %llu\n",
+	    "packets out: %llu\npackets in: %llu\n"
+	    "bytes out: %llu\nbytes in: %llu\n"
+	    "drops out: %llu\ndrops in: %llu\n",
 	    ic_state_name(c->state), c->o.name, c->o.gateway,
-	    vip_str(&c->vip, a, sizeof(a)),
+	    vip_str(&c->vip, a, sizeof(a)), vip_str(&c->vip6, a6, sizeof(a6)),
 	    c->tun != NULL ? tun_name(c->tun) : "none",
 	    c->sid_len > 0 ? "yes" : "no",
 	    c->resumes, c->logins, c->refused, c->attempts,
-	    (unsigned long long)st.tx_packets,
-	    (unsigned long long)st.rx_packets)) != 0)
+	    (unsigned long long)st.packets_out,
+	    (unsigned long long)st.packets_in,
+	    (unsigned long long)st.bytes_out,
+	    (unsigned long long)st.bytes_in,
+	    (unsigned long long)st.drops_out,
+	    (unsigned long long)st.drops_in)) != 0)
 		return r;
+	/* The data plane's own lines: offloads, system calls, drops by
+	 * reason (packets read while no SA covered them included). */
+	if (c->dp != NULL)
+		return dp_show(c->dp, out, 0);
 	return 0;
 }
 
@@ -1347,15 +1505,16 @@ ic_net_esp(void *arg, uint8_t *const *pkts, const size_t *lens,
 	struct ic *c = arg;
 
 	if (c->dp != NULL)
-		icdp_esp_input(c->dp, pkts, lens, paths, n);
+		dp_esp_input(c->dp, pkts, lens, paths, n);
 }
 
 /* Authentic ESP from the gateway: our DPD need not probe. */
 static void
-ic_dp_alive(void *arg)
+ic_dp_alive(void *arg, uint32_t spi_in)
 {
 	struct ic *c = arg;
 
+	(void)spi_in;
 	if (c->sa != NULL && c->state == IC_CONNECTED)
 		ike_init_alive(c->sa, uv_now(&c->ev.loop));
 }
@@ -1386,8 +1545,11 @@ ic_teardown(struct ic *c)
 	c->mon = NULL;
 	ike_init_free(c->sa);
 	c->sa = NULL;
-	icdp_close(c->dp);
+	/* The data plane stops reading the device now (and frees its SAs
+	 * once libuv released the watcher); the device is ours to close. */
+	dp_close(c->dp);
 	c->dp = NULL;
+	c->have_child = 0;
 	if (c->tun != NULL) {
 		/* A device we created goes away with its address and
 		 * routes; one we attached to keeps none of ours. */

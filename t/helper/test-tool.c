@@ -420,8 +420,9 @@ cmd_esp_forge(int argc, char **argv)
 	p.encr_bits = klen == 36 ? 256 : 128;
 	p.encr_key = key;
 	p.encr_len = (size_t)klen;
-	p.dst.family = AF_INET;
-	memcpy(p.dst.a, ip + 16, 4);
+	p.dst[0].family = AF_INET;
+	memcpy(p.dst[0].a, ip + 16, 4);
+	p.ndst = 1;
 	p.seq = seq - 1;	/* the last number "sent" */
 	if ((r = xform_init("auto")) != 0 || (r = esp_sa_new(&p, &sa)) != 0) {
 		fail("esp-forge", r, 0);
