@@ -373,7 +373,7 @@ struct grp {
 	size_t		head, last, count, len, seg;
 	uint32_t	next_seq;
 	uint16_t	next_id;
-	uint8_t		closed, head_ok, psh;
+	uint8_t		closed, psh;
 };
 
 /*
@@ -475,38 +475,17 @@ same_headers(const uint8_t *h, const uint8_t *p, const struct cand *ch,
 	    memcmp(th + 18, tp + 18, ch->hlen - ch->l4off - 18) == 0;
 }
 
-/* Whether the IPv4 header (if any) and TCP checksums of p are valid. */
-static int
-csum_ok(const uint8_t *p, size_t len, const struct cand *c)
-{
-	if (!c->v6 && csum_fold(csum_add(0, p, c->l4off)) != 0xffff)
-		return 0;
-	return csum_fold(csum_add(csum_pseudo(p, c->v6, PROTO_TCP,
-	    len - c->l4off), p + c->l4off, len - c->l4off)) == 0xffff;
-}
-
 /* Whether segment i may be appended to group g. */
 static int
-can_append(struct grp *g, const struct gso_pkt *pkts, const struct cand *c,
+can_append(const struct grp *g, const struct gso_pkt *pkts, const struct cand *c,
     size_t i)
 {
 	const struct cand *ch = &c[g->head], *ci = &c[i];
 
-	if (g->closed || ci->seq != g->next_seq || ci->plen > g->seg ||
-	    g->len + ci->plen > GSO_MAX_LEN ||
-	    (!ci->v6 && ci->id != g->next_id) ||
-	    !same_headers(pkts[g->head].p, pkts[i].p, ch, ci))
-		return 0;
-	/* Merged segments are written as CHECKSUM_PARTIAL, which the
-	 * kernel trusts: check them here, as tcpGRO does. */
-	if (!g->head_ok) {
-		if (!csum_ok(pkts[g->head].p, pkts[g->head].len, ch)) {
-			g->closed = 1;
-			return 0;
-		}
-		g->head_ok = 1;
-	}
-	return csum_ok(pkts[i].p, pkts[i].len, ci);
+	return !g->closed && ci->seq == g->next_seq && ci->plen <= g->seg &&
+	    g->len + ci->plen <= GSO_MAX_LEN &&
+	    (ci->v6 || ci->id == g->next_id) &&
+	    same_headers(pkts[g->head].p, pkts[i].p, ch, ci);
 }
 
 /* Rewrites the head of a merged group and fills its output header. */
