@@ -70,7 +70,8 @@
 # (source tree), BENCH_SECONDS (iperf3 -t, default 10), BENCH_PERF=DIR
 # (also `perf record -g` the gateway-side endpoint B during each run, into
 # DIR/PATH-PSTREAMS-DIR.data, PATH one of ic1 icN swan wg swik, e.g.
-# ic1-P1-up.data; perf perturbs the CPU figures).
+# ic1-P1-up.data; perf perturbs the CPU figures), BENCH_PATHS (the
+# paths to run, e.g. "veth swik swan"; default all).
 
 : "${SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$SRCDIR/t/lib.sh"
@@ -208,6 +209,10 @@ not_measured() {
 phase() {
 	local name=$1 logs=$2 l
 	shift 2
+	case " ${BENCH_PATHS:-$name} " in
+	*" $name "*) ;;
+	*) not_measured "$name" "not in BENCH_PATHS"; return 0 ;;
+	esac
 	"$@" && return 0
 	BENCH_FAILED=1
 	not_measured "$name" "failed, see the log on stderr"
