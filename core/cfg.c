@@ -163,7 +163,7 @@ static parse_fn p_addr, p_port, p_uint, p_uint0, p_attr, p_crypto, p_path,
     p_sockpath, p_id, p_sysuser, p_ifname, p_loglevel, p_encr, p_integ,
     p_prf, p_group, p_esn, p_pfs, p_range, p_network, p_exclude, p_bool,
     p_ref, p_dns, p_domain, p_split, p_banner, p_match, p_local_auth,
-    p_remote_auth, p_psk, p_dpd, p_password, p_nthash;
+    p_remote_auth, p_psk, p_dpd, p_password, p_nthash, p_threads;
 
 #define GW(f)	offsetof(struct cfg_gateway, f)
 #define PR(f)	offsetof(struct cfg_proposal, f)
@@ -189,6 +189,8 @@ static const struct key keys[] = {
 	{ SEC_GATEWAY, "log_level", p_loglevel, GW(log_level), 0, 0, 0 },
 	{ SEC_GATEWAY, "half_open_timeout", p_uint, GW(half_open_timeout), 0,
 	    1, 300 },
+	{ SEC_GATEWAY, "dataplane_threads", p_threads, GW(dataplane_threads),
+	    0, 1, CFG_THREADS_MAX },
 
 	{ SEC_PROPOSAL, "encryption", p_encr, PR(encr), K_REQ, 0, 0 },
 	{ SEC_PROPOSAL, "integrity", p_integ, PR(integ), 0, 0, 0 },
@@ -794,6 +796,23 @@ p_uint0(struct ctx *c, struct inst *in, const struct key *k, const char *v)
 	if (parse_ulong(tok_of(v), ~0ul, &n) != 0 ||
 	    (n != 0 && (n < k->lo || n > k->hi)))
 		return bad(c, k, v, "expected 0 (off) or a number of seconds "
+		    "from %lu to %lu", k->lo, k->hi);
+	*FIELD(in, k, unsigned) = (unsigned)n;
+	return 0;
+}
+
+/* A thread count, or "auto" (stored as 0: the caller counts the CPUs). */
+static int
+p_threads(struct ctx *c, struct inst *in, const struct key *k, const char *v)
+{
+	unsigned long n;
+
+	if (tok_is(tok_of(v), "auto")) {
+		*FIELD(in, k, unsigned) = 0;
+		return 0;
+	}
+	if (parse_ulong(tok_of(v), ~0ul, &n) != 0 || n < k->lo || n > k->hi)
+		return bad(c, k, v, "expected \"auto\" or a number of threads "
 		    "from %lu to %lu", k->lo, k->hi);
 	*FIELD(in, k, unsigned) = (unsigned)n;
 	return 0;

@@ -43,6 +43,8 @@
 /* Most entries in one list value (dns) and in repeatable lists. */
 #define CFG_MAX_DNS		8
 #define CFG_MAX_LIST		256
+/* Most data-plane threads (dataplane_threads); each owns a TUN queue. */
+#define CFG_THREADS_MAX		64
 /* Default CP attribute types of the resumption session-id and token:
  * ikegate's own numbers in the private-use range (RFC 7296 3.15.1),
  * clear of the Cisco Unity block (28672-28683). */
@@ -250,7 +252,9 @@ struct cfg_user {
 /* [gateway]: process-wide settings. Paths are absolute or relative to the
  * current directory (a relative path in the file is resolved against the
  * file's directory); certificate, private_key and user are NULL when
- * unset. log_level[sub] is the level of each SUB_* subsystem. */
+ * unset. log_level[sub] is the level of each SUB_* subsystem.
+ * dataplane_threads is 1..CFG_THREADS_MAX, or 0 for "auto" (the default:
+ * as many as the CPUs the daemon may run on, which the daemon counts). */
 struct cfg_gateway {
 	struct cfg_addr	 address;
 	uint16_t	 port;
@@ -264,6 +268,7 @@ struct cfg_gateway {
 	char		*tun;
 	enum log_level	 log_level[SUB__MAX];
 	unsigned	 half_open_timeout;
+	unsigned	 dataplane_threads;
 };
 
 struct cfg;

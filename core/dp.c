@@ -20,6 +20,7 @@
 #include "core/esp.h"
 #include "core/gso.h"
 #include "core/log.h"
+#include "core/qsbr.h"
 #include "tun/tun.h"
 
 #define DP_SLOTS	64		/* segments sealed per send batch */
@@ -32,6 +33,10 @@
  * GSO limit is 64 KB, GSO_LEGACY_MAX_SIZE) and some slack, so that
  * anything larger shows as truncated. */
 #define DP_SUPER	(65536 + 512)
+/* How often the loop looks for ended grace periods while SAs wait to be
+ * freed: every thread passes a quiescent state within one batch or
+ * sleeps offline, so one tick normally frees everything. */
+#define DP_GC_MS	20
 
 _Static_assert(TUN_VNET_HDR_LEN == GSO_VNET_HDR_LEN,
     "tun and gso disagree on the virtio-net header");
@@ -43,32 +48,60 @@ struct dp_child {
 	struct esp_sa	*in, *out;
 	uint32_t	 spi_in;
 	int		 initiator;	/* we initiated it: a client */
-	struct net_path	 path;		/* where this CHILD SA's ESP goes */
-	uint64_t	 last_rx;
+	/* Where this CHILD SA's ESP goes: read by every thread that seals
+	 * for it, rewritten by the one that sees the client's NAT rebind.
+	 * plock guards it (a spin lock: the critical sections are one
+	 * copy). */
+	uint32_t	 plock;
+	struct net_path	 path;
+	uint64_t	 last_rx;	/* atomic */
+	struct qsbr_head qh;		/* freed after a grace period */
 };
 
-struct dp {
-	uv_poll_t	 poll;
-	struct tun	*tun;
-	struct net	*net;
-	struct esp_sadb	*db;
-	struct dp_child	*children[DP_HASH];
-	struct dp_ops	 ops;
-	int		 closing;
-	int		 own_tun;	/* we opened it: we close it */
-	unsigned int	 offload;	/* tun_offload() */
+/* Counters of one queue, each written by its thread only (relaxed atomic
+ * stores) and summed by dp_show on the loop. */
+struct dp_qstats {
 	/* Inner packets read and written; system calls that did it. */
 	uint64_t	 tun_rx, tun_tx, tun_tx_drop, esp_tx_err, tun_rx_err;
 	uint64_t	 tun_reads, tun_writes;
 	/* Offload mode: super-packets read and split, coalesced packets
 	 * written, and reads dropped as malformed or too large. */
 	uint64_t	 gso_rx, gro_tx, gso_bad;
+	/* ESP packets sealed and opened (authenticated) here. */
+	uint64_t	 esp_tx, esp_rx;
+};
+
+/*
+ * One queue of the device and what processes it: its slots and counters,
+ * and, with threads, the thread, its loop and its net worker socket.
+ */
+struct dp_q {
+	struct dp	*dp;
+	unsigned	 idx;
+	struct tun	*tun;		/* this queue's handle */
+	int		 own_q;		/* opened by tun_open_queue */
+	int		 reads;		/* polls tun (0: writes) */
+	struct net_worker *nw;		/* NULL: net's, on the loop */
+	uv_loop_t	*lp;		/* the loop it runs on */
+	uv_poll_t	 poll;
+	int		 poll_open;
+	/* Threads only. */
+	uv_loop_t	 loop;
+	uv_async_t	 stop;
+	uv_thread_t	 th;
+	uv_sem_t	 ready;
+	int		 start_r;
+	int		 running;
+	struct qsbr_reader qr;
+	struct log_ratelimit rl_tun, rl_drop;
+	struct dp_qstats st;
 	/* Outbound slots; inbound packets are opened in net's slots. */
 	struct tun_pkt	 tp[DP_SLOTS];
 	struct esp_pkt	 ep[DP_SLOTS];
 	struct esp_pkt	 ep_in[NET_BATCH];
 	struct tun_pkt	 tp_in[NET_BATCH];
 	const struct net_path *paths[DP_SLOTS];
+	struct net_path	 pcopy[DP_SLOTS]; /* paths copied under plock */
 	struct span	 out[DP_SLOTS];
 	/* Offload mode: the super-packet being split into the slots (it may
 	 * take several batches), and the inbound coalescing state. */
@@ -85,7 +118,79 @@ struct dp {
 	uint8_t		 super[DP_SUPER] __attribute__((aligned(64)));
 };
 
-static struct log_ratelimit rl_dp;
+struct dp {
+	uv_loop_t	*loop;
+	struct tun	*tun;		/* the device (queue 0) */
+	struct net	*net;
+	struct esp_sadb	*db;
+	struct qsbr	*qsbr;		/* with threads */
+	uv_timer_t	 gc;		/* polls qsbr on the loop */
+	int		 gc_open;
+	int		 nhandles;	/* loop handles not yet closed */
+	struct dp_child	*children[DP_HASH];
+	struct dp_ops	 ops;
+	int		 closing;
+	int		 own_tun;	/* we opened it: we close it */
+	unsigned int	 offload;	/* tun_offload() */
+	unsigned	 nthreads;	/* 0: one queue on the loop */
+	unsigned	 nq;
+	struct dp_q	**q;
+};
+
+static void
+cnt_add(uint64_t *c, uint64_t v)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + v,
+	    __ATOMIC_RELAXED);
+}
+
+static uint64_t
+cnt_get(const uint64_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+static void
+path_lock(struct dp_child *c)
+{
+	while (__atomic_exchange_n(&c->plock, 1, __ATOMIC_ACQUIRE) != 0)
+		while (__atomic_load_n(&c->plock, __ATOMIC_RELAXED) != 0)
+			;
+}
+
+static void
+path_unlock(struct dp_child *c)
+{
+	__atomic_store_n(&c->plock, 0, __ATOMIC_RELEASE);
+}
+
+/* Whether two paths differ in an address or port (natt is the same for
+ * every ESP path). */
+static int
+path_differs(const struct net_path *a, const struct net_path *b)
+{
+	return memcmp(&a->remote, &b->remote, sizeof(a->remote)) != 0 ||
+	    memcmp(&a->local, &b->local, sizeof(a->local)) != 0;
+}
+
+/* Brackets a batch on a data-plane thread (see core/qsbr.h): SAs found
+ * in the tables stay valid until qsbr_offline. */
+static void
+batch_begin(struct dp_q *q)
+{
+	if (q->dp->qsbr != NULL)
+		qsbr_online(&q->qr);
+}
+
+static void
+batch_end(struct dp_q *q)
+{
+	if (q->dp->qsbr != NULL)
+		qsbr_offline(&q->qr);
+}
+
+static qsbr_fn child_reclaim;
+static void gc_arm(struct dp *);
 
 static struct dp_child **
 child_slot(struct dp *dp, uint32_t spi)
@@ -110,160 +215,177 @@ child_find(const struct dp *dp, uint32_t spi)
 }
 
 static void
-tun_read_failed(struct dp *dp, int n)
+tun_read_failed(struct dp_q *q, int n)
 {
-	dp->tun_rx_err++;
-	if (log_ratelimit_ok(&rl_dp, 5))
-		log_warnx(SUB_TUN, "reading %s: %s", tun_name(dp->tun),
+	cnt_add(&q->st.tun_rx_err, 1);
+	if (log_ratelimit_ok(&q->rl_tun, 5))
+		log_warnx(SUB_TUN, "reading %s: %s", tun_name(q->tun),
 		    tun_strerror(n));
 }
 
 /* Plain TUN: one packet per read, straight into the slots. Returns the
  * number read; *idle is set when the device had no more. */
 static size_t
-read_plain(struct dp *dp, int *idle)
+read_plain(struct dp_q *q, int *idle)
 {
 	size_t i;
 	int n;
 
 	for (i = 0; i < DP_SLOTS; i++) {
-		dp->tp[i].buf = dp->slots[i];
-		dp->tp[i].cap = DP_SLOT - ESP_TAILROOM_MAX;
-		dp->tp[i].len = 0;
+		q->tp[i].buf = q->slots[i];
+		q->tp[i].cap = DP_SLOT - ESP_TAILROOM_MAX;
+		q->tp[i].len = 0;
 	}
-	if ((n = tun_read_batch(dp->tun, dp->tp, DP_SLOTS, DP_HEAD)) <= 0) {
+	if ((n = tun_read_batch(q->tun, q->tp, DP_SLOTS, DP_HEAD)) <= 0) {
 		if (n < 0)
-			tun_read_failed(dp, n);
+			tun_read_failed(q, n);
 		*idle = 1;
 		return 0;
 	}
-	dp->tun_reads += (uint64_t)n;
+	cnt_add(&q->st.tun_reads, (uint64_t)n);
 	if (n < DP_SLOTS)
 		*idle = 1;
 	for (i = 0; i < (size_t)n; i++)
-		dp->seg[i].len = dp->tp[i].len;
+		q->seg[i].len = q->tp[i].len;
 	return (size_t)n;
 }
 
 /*
- * Offload mode: reads (super-)packets into dp->super and splits them into
+ * Offload mode: reads (super-)packets into q->super and splits them into
  * the slots, until the slots are full or the device has no more (*idle);
- * a super-packet that does not fit stays in dp->splitting for the next
+ * a super-packet that does not fit stays in q->splitting for the next
  * batch. With may_read 0 it only finishes that one.
  */
 static size_t
-read_split(struct dp *dp, int may_read, int *idle)
+read_split(struct dp_q *q, int may_read, int *idle)
 {
 	struct gso_hdr h;
 	size_t i, k = 0;
 	int n, r;
 
 	while (k < DP_SLOTS) {
-		if (!dp->splitting) {
+		if (!q->splitting) {
 			if (!may_read)
 				break;
-			dp->sp.buf = dp->super;
-			dp->sp.cap = sizeof(dp->super);
-			dp->sp.len = 0;
-			if ((n = tun_read_batch(dp->tun, &dp->sp, 1, 0)) <= 0) {
+			q->sp.buf = q->super;
+			q->sp.cap = sizeof(q->super);
+			q->sp.len = 0;
+			if ((n = tun_read_batch(q->tun, &q->sp, 1, 0)) <= 0) {
 				if (n < 0)
-					tun_read_failed(dp, n);
+					tun_read_failed(q, n);
 				*idle = 1;
 				break;
 			}
-			dp->tun_reads++;
-			gso_hdr_decode(dp->sp.vnet, &h);
-			if ((r = gso_split_init(&dp->split, &h, dp->super,
-			    dp->sp.len, DP_MAX_MTU)) != 0) {
-				dp->gso_bad++;
-				if (log_ratelimit_ok(&rl_dp, 5))
+			cnt_add(&q->st.tun_reads, 1);
+			gso_hdr_decode(q->sp.vnet, &h);
+			if ((r = gso_split_init(&q->split, &h, q->super,
+			    q->sp.len, DP_MAX_MTU)) != 0) {
+				cnt_add(&q->st.gso_bad, 1);
+				if (log_ratelimit_ok(&q->rl_tun, 5))
 					log_warnx(SUB_TUN, "%s: dropped a %zu-"
 					    "byte packet (GSO type %u, size "
-					    "%u): %s", tun_name(dp->tun),
-					    dp->sp.len, h.gso_type, h.gso_size,
+					    "%u): %s", tun_name(q->tun),
+					    q->sp.len, h.gso_type, h.gso_size,
 					    err_str(r));
 				continue;
 			}
 			if (h.gso_type != GSO_NONE)
-				dp->gso_rx++;
-			dp->splitting = 1;
+				cnt_add(&q->st.gso_rx, 1);
+			q->splitting = 1;
 		}
 		for (i = k; i < DP_SLOTS; i++) {
-			dp->seg[i].p = dp->slots[i] + DP_HEAD;
-			dp->seg[i].cap = DP_MAX_MTU;
-			dp->seg[i].len = 0;
+			q->seg[i].p = q->slots[i] + DP_HEAD;
+			q->seg[i].cap = DP_MAX_MTU;
+			q->seg[i].len = 0;
 		}
-		k += gso_split_next(&dp->split, dp->seg + k, DP_SLOTS - k);
-		if (gso_split_done(&dp->split))
-			dp->splitting = 0;
+		k += gso_split_next(&q->split, q->seg + k, DP_SLOTS - k);
+		if (gso_split_done(&q->split))
+			q->splitting = 0;
 	}
 	return k;
 }
 
-/* Seals the n inner packets in the slots (at DP_HEAD, dp->seg[i].len
+/* Seals the n inner packets in the slots (at DP_HEAD, q->seg[i].len
  * bytes) and sends them. */
 static void
-seal_send(struct dp *dp, size_t n)
+seal_send(struct dp_q *q, size_t n)
 {
-	struct dp_child *c;
+	struct dp_child *c, *prev = NULL;
 	size_t i, k, sent;
 
-	dp->tun_rx += n;
+	cnt_add(&q->st.tun_rx, n);
 	for (i = 0; i < n; i++) {
-		memset(&dp->ep[i], 0, sizeof(dp->ep[i]));
-		dp->ep[i].buf = dp->slots[i];
-		dp->ep[i].cap = DP_SLOT;
-		dp->ep[i].off = DP_HEAD;
-		dp->ep[i].len = dp->seg[i].len;
+		memset(&q->ep[i], 0, sizeof(q->ep[i]));
+		q->ep[i].buf = q->slots[i];
+		q->ep[i].cap = DP_SLOT;
+		q->ep[i].off = DP_HEAD;
+		q->ep[i].len = q->seg[i].len;
 	}
-	esp_sadb_encap(dp->db, dp->ep, n);
+	esp_sadb_encap(q->dp->db, q->ep, n);
 	for (i = 0, k = 0; i < n; i++) {
-		if (dp->ep[i].r != 0)
+		if (q->ep[i].r != 0)
 			continue;
-		c = esp_sa_user(dp->ep[i].sa);
-		dp->paths[k] = &c->path;
-		dp->out[k] = span_make(dp->ep[i].buf + dp->ep[i].off,
-		    dp->ep[i].len);
+		c = esp_sa_user(q->ep[i].sa);
+		/* One copy of the path per run of a CHILD SA's packets:
+		 * another thread may be following the client's NAT. */
+		if (c != prev) {
+			path_lock(c);
+			q->pcopy[k] = c->path;
+			path_unlock(c);
+			q->paths[k] = &q->pcopy[k];
+			prev = c;
+		} else
+			q->paths[k] = q->paths[k - 1];
+		q->out[k] = span_make(q->ep[i].buf + q->ep[i].off,
+		    q->ep[i].len);
 		k++;
 	}
 	if (k > 0) {
-		sent = net_send_esp(dp->net, dp->paths, dp->out, k);
-		dp->esp_tx_err += k - sent;
+		cnt_add(&q->st.esp_tx, k);
+		sent = q->nw != NULL ?
+		    net_worker_send_esp(q->nw, q->paths, q->out, k) :
+		    net_send_esp(q->dp->net, q->paths, q->out, k);
+		cnt_add(&q->st.esp_tx_err, k - sent);
 	}
 }
 
-/* Outbound: the kernel routed packets into the TUN device. */
+/* Outbound: the kernel routed packets into this queue of the device. */
 static void
 on_tun(uv_poll_t *h, int status, int events)
 {
-	struct dp *dp = h->data;
+	struct dp_q *q = h->data;
 	size_t n;
 	int round, idle;
 
-	if (status < 0 || !(events & UV_READABLE) || dp->closing)
+	if (status < 0 || !(events & UV_READABLE))
 		return;
+	batch_begin(q);
 	/* A super-packet split across batches is finished even past the
 	 * round limit: nothing else would wake us up for its rest. */
-	for (round = 0; round < DP_ROUNDS || dp->splitting; round++) {
+	for (round = 0; round < DP_ROUNDS || q->splitting; round++) {
 		idle = 0;
-		if (dp->offload & TUN_OFF_VNET)
-			n = read_split(dp, round < DP_ROUNDS, &idle);
+		if (q->dp->offload & TUN_OFF_VNET)
+			n = read_split(q, round < DP_ROUNDS, &idle);
 		else
-			n = read_plain(dp, &idle);
+			n = read_plain(q, &idle);
 		if (n > 0)
-			seal_send(dp, n);
-		if (idle && !dp->splitting)
-			return;
+			seal_send(q, n);
+		if (idle && !q->splitting)
+			break;
+		/* Between batches: nothing of the last one is held. */
+		if (q->dp->qsbr != NULL)
+			qsbr_quiescent(&q->qr);
 	}
+	batch_end(q);
 }
 
 /* Counted drops are also worth a line, rate-limited: those that mean an
  * attack or a broken peer at info, the ordinary ones (replays, dummy
  * packets) at debug. */
 static void
-log_drop(const struct esp_pkt *p, const struct net_path *path)
+log_drop(struct dp_q *q, const struct esp_pkt *p,
+    const struct net_path *path)
 {
-	static struct log_ratelimit rl;
 	char ps[NET_ADDRSTRLEN];
 	enum log_level lvl;
 
@@ -280,48 +402,48 @@ log_drop(const struct esp_pkt *p, const struct net_path *path)
 		lvl = LOGL_DEBUG;
 		break;
 	}
-	if (!log_enabled(SUB_ESP, lvl) || !log_ratelimit_ok(&rl, 10))
+	if (!log_enabled(SUB_ESP, lvl) || !log_ratelimit_ok(&q->rl_drop, 10))
 		return;
 	log_msg(SUB_ESP, lvl, 0, 0, "ESP packet from %s dropped: %s",
 	    net_addr_str((const struct sockaddr *)&path->remote, ps,
 	    sizeof(ps)), esp_drop_name(p->drop));
 }
 
-/* Offload mode: writes the k decrypted packets in dp->gin, coalescing
+/* Offload mode: writes the k decrypted packets in q->gin, coalescing
  * the segments of each TCP flow into super-packets. */
 static void
-write_coalesced(struct dp *dp, size_t k)
+write_coalesced(struct dp_q *q, size_t k)
 {
 	const struct gso_out *o;
 	size_t j, m, i, no;
 	int w;
 
-	no = gso_coalesce(dp->gin, k, dp->gout, dp->gorder);
+	no = gso_coalesce(q->gin, k, q->gout, q->gorder);
 	for (j = 0; j < no; j++) {
-		o = &dp->gout[j];
-		gso_hdr_encode(&o->hdr, dp->vhdr);
-		dp->iov[0].iov_base = dp->vhdr;
-		dp->iov[0].iov_len = sizeof(dp->vhdr);
+		o = &q->gout[j];
+		gso_hdr_encode(&o->hdr, q->vhdr);
+		q->iov[0].iov_base = q->vhdr;
+		q->iov[0].iov_len = sizeof(q->vhdr);
 		/* The first packet whole, the others' payloads after it:
 		 * gathered by the kernel, no copy here. */
 		for (m = 0; m < o->count; m++) {
-			i = dp->gorder[o->start + m];
-			dp->iov[1 + m].iov_base = dp->gin[i].p +
+			i = q->gorder[o->start + m];
+			q->iov[1 + m].iov_base = q->gin[i].p +
 			    (m > 0 ? o->hlen : 0);
-			dp->iov[1 + m].iov_len = dp->gin[i].len -
+			q->iov[1 + m].iov_len = q->gin[i].len -
 			    (m > 0 ? o->hlen : 0);
 		}
-		if ((w = tun_write_iov(dp->tun, dp->iov, 1 + o->count)) <= 0) {
+		if ((w = tun_write_iov(q->tun, q->iov, 1 + o->count)) <= 0) {
 			/* The device queue is full or the link is down:
 			 * these packets are lost, as on a congested link. */
 			for (; j < no; j++)
-				dp->tun_tx_drop += dp->gout[j].count;
+				cnt_add(&q->st.tun_tx_drop, q->gout[j].count);
 			break;
 		}
-		dp->tun_writes++;
-		dp->tun_tx += o->count;
+		cnt_add(&q->st.tun_writes, 1);
+		cnt_add(&q->st.tun_tx, o->count);
 		if (o->count > 1)
-			dp->gro_tx++;
+			cnt_add(&q->st.gro_tx, 1);
 	}
 }
 
@@ -329,9 +451,84 @@ write_coalesced(struct dp *dp, size_t k)
 static void
 child_alive(struct dp *dp, struct dp_child *c, uint64_t now)
 {
-	c->last_rx = now;
+	__atomic_store_n(&c->last_rx, now, __ATOMIC_RELAXED);
 	if (dp->ops.alive != NULL)
 		dp->ops.alive(dp->ops.arg, c->spi_in);
+}
+
+/* Inbound: an ESP batch from this queue's socket. */
+static void
+q_esp_input(void *arg, uint8_t *const *pkts, const size_t *lens,
+    const struct net_path *paths, size_t n)
+{
+	struct dp_q *q = arg;
+	struct dp *dp = q->dp;
+	struct dp_child *c, *run = NULL;
+	uint64_t now = uv_now(q->lp);
+	size_t i, k, done;
+	int w;
+
+	if (n > NET_BATCH)
+		n = NET_BATCH;
+	batch_begin(q);
+	for (i = 0; i < n; i++) {
+		memset(&q->ep_in[i], 0, sizeof(q->ep_in[i]));
+		q->ep_in[i].buf = pkts[i];
+		q->ep_in[i].cap = NET_SLOT;
+		q->ep_in[i].len = lens[i];
+	}
+	esp_sadb_decap(dp->db, q->ep_in, n);
+	for (i = 0, k = 0; i < n; i++) {
+		/* RFC 4303 2.6: a dummy packet is authentic too, just not
+		 * delivered. */
+		if (q->ep_in[i].r != 0 &&
+		    q->ep_in[i].drop != ESP_DROP_DUMMY) {
+			log_drop(q, &q->ep_in[i], &paths[i]);
+			continue;
+		}
+		c = esp_sa_user(q->ep_in[i].sa);
+		/* RFC 3948 5: a NAT may have rebound the client's port;
+		 * follow it, but only on authenticated packets. A client
+		 * keeps the gateway's address it was given. Checked once
+		 * per run of a CHILD SA's packets from one path. */
+		if (!c->initiator && (c != run ||
+		    path_differs(&paths[i], &paths[i - 1]))) {
+			path_lock(c);
+			if (path_differs(&c->path, &paths[i]))
+				c->path = paths[i];
+			path_unlock(c);
+		}
+		if (c != run) {
+			child_alive(dp, c, now);
+			run = c;
+		}
+		if (q->ep_in[i].r != 0)
+			continue;
+		q->tp_in[k].buf = q->ep_in[i].buf + q->ep_in[i].off;
+		q->tp_in[k].cap = q->ep_in[i].len;
+		q->tp_in[k].len = q->ep_in[i].len;
+		q->gin[k].p = q->tp_in[k].buf;
+		q->gin[k].len = q->tp_in[k].len;
+		k++;
+	}
+	/* The SAs are not used past this point. */
+	batch_end(q);
+	cnt_add(&q->st.esp_rx, k);
+	if (dp->offload & TUN_OFF_VNET) {
+		write_coalesced(q, k);
+		return;
+	}
+	for (done = 0; done < k; done += (size_t)w) {
+		if ((w = tun_write_batch(q->tun, q->tp_in + done, k - done,
+		    0)) <= 0) {
+			/* The device queue is full or the link is down:
+			 * these packets are lost, as on a congested link. */
+			cnt_add(&q->st.tun_tx_drop, k - done);
+			break;
+		}
+		cnt_add(&q->st.tun_tx, (uint64_t)w);
+		cnt_add(&q->st.tun_writes, (uint64_t)w);
+	}
 }
 
 void
@@ -339,62 +536,9 @@ dp_esp_input(void *arg, uint8_t *const *pkts, const size_t *lens,
     const struct net_path *paths, size_t n)
 {
 	struct dp *dp = arg;
-	struct dp_child *c, *run = NULL;
-	uint64_t now = uv_now(dp->poll.loop);
-	size_t i, k, done;
-	int w;
 
-	if (n > NET_BATCH)
-		n = NET_BATCH;
-	for (i = 0; i < n; i++) {
-		memset(&dp->ep_in[i], 0, sizeof(dp->ep_in[i]));
-		dp->ep_in[i].buf = pkts[i];
-		dp->ep_in[i].cap = NET_SLOT;
-		dp->ep_in[i].len = lens[i];
-	}
-	esp_sadb_decap(dp->db, dp->ep_in, n);
-	for (i = 0, k = 0; i < n; i++) {
-		/* RFC 4303 2.6: a dummy packet is authentic too, just not
-		 * delivered. */
-		if (dp->ep_in[i].r != 0 &&
-		    dp->ep_in[i].drop != ESP_DROP_DUMMY) {
-			log_drop(&dp->ep_in[i], &paths[i]);
-			continue;
-		}
-		c = esp_sa_user(dp->ep_in[i].sa);
-		/* RFC 3948 5: a NAT may have rebound the client's port;
-		 * follow it, but only on authenticated packets. A client
-		 * keeps the gateway's address it was given. */
-		if (!c->initiator)
-			c->path = paths[i];
-		if (c != run) {
-			child_alive(dp, c, now);
-			run = c;
-		}
-		if (dp->ep_in[i].r != 0)
-			continue;
-		dp->tp_in[k].buf = dp->ep_in[i].buf + dp->ep_in[i].off;
-		dp->tp_in[k].cap = dp->ep_in[i].len;
-		dp->tp_in[k].len = dp->ep_in[i].len;
-		dp->gin[k].p = dp->tp_in[k].buf;
-		dp->gin[k].len = dp->tp_in[k].len;
-		k++;
-	}
-	if (dp->offload & TUN_OFF_VNET) {
-		write_coalesced(dp, k);
-		return;
-	}
-	for (done = 0; done < k; done += (size_t)w) {
-		if ((w = tun_write_batch(dp->tun, dp->tp_in + done, k - done,
-		    0)) <= 0) {
-			/* The device queue is full or the link is down:
-			 * these packets are lost, as on a congested link. */
-			dp->tun_tx_drop += k - done;
-			break;
-		}
-		dp->tun_tx += (uint64_t)w;
-		dp->tun_writes += (uint64_t)w;
-	}
+	if (dp->nthreads == 0 && !dp->closing)
+		q_esp_input(dp->q[0], pkts, lens, paths, n);
 }
 
 static void
@@ -533,23 +677,61 @@ fail:
 	if (ch != NULL) {
 		if (in_added && esp_sadb_remove(dp->db, ch->in) != 0)
 			log_warnx(SUB_ESP, "SA %08x vanished", ch->spi_in);
-		esp_sa_free(ch->in);
-		esp_sa_free(ch->out);
-		free(ch);
+		/* A thread may have found the inbound SA meanwhile. */
+		if (in_added && dp->qsbr != NULL) {
+			qsbr_call(dp->qsbr, &ch->qh, child_reclaim);
+			gc_arm(dp);
+		} else
+			child_reclaim(&ch->qh);
 	}
 	ct_wipe(&p, sizeof(p));
 	return r;
 }
 
+
+/* The loop frees what waits for a grace period: SAs, slot arrays. */
+static void
+on_gc(uv_timer_t *t)
+{
+	struct dp *dp = t->data;
+
+	if (dp->qsbr == NULL || qsbr_poll(dp->qsbr) == 0)
+		uv_timer_stop(t);
+}
+
+static void
+gc_arm(struct dp *dp)
+{
+	if (dp->gc_open && !dp->closing &&
+	    !uv_is_active((uv_handle_t *)&dp->gc))
+		uv_timer_start(&dp->gc, on_gc, DP_GC_MS, DP_GC_MS);
+}
+
+static void
+child_reclaim(struct qsbr_head *h)
+{
+	struct dp_child *ch = (struct dp_child *)(void *)((char *)h -
+	    offsetof(struct dp_child, qh));
+
+	esp_sa_free(ch->in);
+	esp_sa_free(ch->out);
+	free(ch);
+}
+
+/* Takes ch's SAs out of the tables and frees them with ch; with threads
+ * only once none of them can still hold one (core/qsbr.h). */
 static void
 child_free(struct dp *dp, struct dp_child *ch)
 {
 	if (esp_sadb_remove(dp->db, ch->in) != 0 ||
 	    esp_sadb_remove(dp->db, ch->out) != 0)
 		log_warnx(SUB_ESP, "SA %08x was not in the table", ch->spi_in);
-	esp_sa_free(ch->in);
-	esp_sa_free(ch->out);
-	free(ch);
+	if (dp->qsbr == NULL) {
+		child_reclaim(&ch->qh);
+		return;
+	}
+	qsbr_call(dp->qsbr, &ch->qh, child_reclaim);
+	gc_arm(dp);
 }
 
 void
@@ -592,7 +774,8 @@ dp_child_last_rx(const struct dp *dp, uint32_t spi_in)
 {
 	const struct dp_child *ch = child_find(dp, spi_in);
 
-	return ch != NULL ? ch->last_rx : 0;
+	return ch != NULL ? __atomic_load_n(&ch->last_rx, __ATOMIC_RELAXED) :
+	    0;
 }
 
 /* Per-reason totals over every SA plus the table's own drops. */
@@ -626,35 +809,125 @@ offload_str(unsigned int off)
 	return "gro";
 }
 
+/* Reads q's counters (relaxed: its thread may be writing them). */
+static void
+qstats_get(const struct dp_q *q, struct dp_qstats *st)
+{
+	const uint64_t *f = (const uint64_t *)(const void *)&q->st;
+	uint64_t *t = (uint64_t *)(void *)st;
+	size_t i;
+
+	for (i = 0; i < sizeof(*st) / sizeof(uint64_t); i++)
+		t[i] = cnt_get(&f[i]);
+}
+
+static void
+qstats_sum(struct dp_qstats *sum, const struct dp_qstats *st)
+{
+	const uint64_t *f = (const uint64_t *)(const void *)st;
+	uint64_t *t = (uint64_t *)(void *)sum;
+	size_t i;
+
+	for (i = 0; i < sizeof(*st) / sizeof(uint64_t); i++)
+		t[i] += f[i];
+}
+
+/* One thread's line (text) or object (JSON, comma-led but the first). */
+static int
+show_thread(const struct dp *dp, unsigned i, const struct dp_qstats *s,
+    struct buf *out, int json)
+{
+	struct net_stats ns;
+	struct net_worker *w = net_worker_get(dp->net, i);
+	char line[512];
+	int n;
+
+	memset(&ns, 0, sizeof(ns));
+	if (w != NULL)
+		net_worker_get_stats(w, &ns);
+	n = snprintf(line, sizeof(line), json ?
+	    "%s{\"thread\":%u,\"tun_rx\":%llu,\"tun_tx\":%llu,"
+	    "\"esp_tx\":%llu,\"esp_rx\":%llu,\"tun_reads\":%llu,"
+	    "\"tun_writes\":%llu,\"udp_rx_esp\":%llu,\"udp_tx_esp\":%llu,"
+	    "\"ike_queued\":%llu}" :
+	    "%s  thread %u: tun read %llu written %llu, esp sealed %llu "
+	    "opened %llu, tun reads %llu writes %llu, udp esp in %llu out "
+	    "%llu, ike to the loop %llu\n", json && i > 0 ? "," : "", i,
+	    (unsigned long long)s->tun_rx, (unsigned long long)s->tun_tx,
+	    (unsigned long long)s->esp_tx, (unsigned long long)s->esp_rx,
+	    (unsigned long long)s->tun_reads,
+	    (unsigned long long)s->tun_writes,
+	    (unsigned long long)ns.rx_esp, (unsigned long long)ns.tx_esp,
+	    (unsigned long long)ns.ike_queued);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return -E_INTERNAL;
+	return buf_add(out, line, (size_t)n);
+}
+
 int
 dp_show(const struct dp *dp, struct buf *out, int json)
 {
 	struct esp_sadb_stats ts;
-	struct tun_stats tst;
+	struct tun_stats tst, qt;
+	struct dp_qstats sum, qs[DP_THREADS_MAX];
 	struct drop_sum d;
 	char line[384];
 	size_t i;
+	unsigned k, nq = dp->nq < DP_THREADS_MAX ? dp->nq : DP_THREADS_MAX;
 	int n, r = 0, first = 1;
 
 	memset(&d, 0, sizeof(d));
+	memset(&sum, 0, sizeof(sum));
+	memset(&tst, 0, sizeof(tst));
 	esp_sadb_stats(dp->db, &ts);
 	(void)esp_sadb_foreach(dp->db, sum_sa, &d);
 	for (i = 0; i < ESP_DROP__MAX; i++)
 		d.drops[i] += ts.drops[i];
-	n = snprintf(line, sizeof(line), json ?
-	    "{\"tun\":\"%s\",\"sas_in\":%zu,\"sas_out\":%zu,\"tun_rx\":%llu,"
-	    "\"tun_tx\":%llu,\"tun_tx_drop\":%llu,\"esp_tx_err\":%llu," :
-	    "data plane on %s: %zu inbound and %zu outbound SAs\n"
-	    "  tun read %llu written %llu write drops %llu esp send errors "
-	    "%llu\n", tun_name(dp->tun), ts.n_in, ts.n_out,
-	    (unsigned long long)dp->tun_rx, (unsigned long long)dp->tun_tx,
-	    (unsigned long long)dp->tun_tx_drop,
-	    (unsigned long long)dp->esp_tx_err);
+	for (k = 0; k < nq; k++) {
+		qstats_get(dp->q[k], &qs[k]);
+		qstats_sum(&sum, &qs[k]);
+		if (dp->q[k]->own_q || k == 0) {
+			tun_get_stats(dp->q[k]->tun, &qt);
+			tst.rx_truncated += qt.rx_truncated;
+			tst.tx_invalid += qt.tx_invalid;
+		}
+	}
+	/* JSON: the per-thread array first, so that a name's last
+	 * occurrence in the line is the total. */
+	if (json && (r = buf_add_span(out, span_str("{\"per_thread\":["))) != 0)
+		return r;
+	for (k = 0; json && k < nq && r == 0; k++)
+		r = show_thread(dp, k, &qs[k], out, 1);
+	if (r != 0)
+		return r;
+	if (json)
+		n = snprintf(line, sizeof(line), "],\"tun\":\"%s\","
+		    "\"sas_in\":%zu,\"sas_out\":%zu,\"tun_rx\":%llu,"
+		    "\"tun_tx\":%llu,\"tun_tx_drop\":%llu,\"esp_tx_err\":%llu,"
+		    "\"threads\":%u,", tun_name(dp->tun), ts.n_in, ts.n_out,
+		    (unsigned long long)sum.tun_rx,
+		    (unsigned long long)sum.tun_tx,
+		    (unsigned long long)sum.tun_tx_drop,
+		    (unsigned long long)sum.esp_tx_err, dp->nthreads);
+	else
+		n = snprintf(line, sizeof(line), "data plane on %s: %zu "
+		    "inbound and %zu outbound SAs\n"
+		    "  tun read %llu written %llu write drops %llu esp send "
+		    "errors %llu\n", tun_name(dp->tun), ts.n_in, ts.n_out,
+		    (unsigned long long)sum.tun_rx,
+		    (unsigned long long)sum.tun_tx,
+		    (unsigned long long)sum.tun_tx_drop,
+		    (unsigned long long)sum.esp_tx_err);
 	if ((r = buf_add(out, line, (size_t)n)) != 0)
 		return r;
+	if (!json && dp->nthreads > 0) {
+		n = snprintf(line, sizeof(line), "  threads %u\n",
+		    dp->nthreads);
+		if ((r = buf_add(out, line, (size_t)n)) != 0)
+			return r;
+	}
 	/* How many packets each system call moved, the offloads, and what
 	 * the device refused or truncated. */
-	tun_get_stats(dp->tun, &tst);
 	n = snprintf(line, sizeof(line), json ?
 	    "\"offload\":\"%s\",\"tun_reads\":%llu,\"tun_writes\":%llu,"
 	    "\"gso_rx\":%llu,\"gro_tx\":%llu,\"gso_bad\":%llu,"
@@ -663,10 +936,10 @@ dp_show(const struct dp *dp, struct buf *out, int json)
 	    "  offload %s: reads %llu writes %llu super-packets split %llu "
 	    "coalesced %llu malformed %llu\n"
 	    "  device: reads truncated %llu writes refused %llu\n  drops:",
-	    offload_str(dp->offload), (unsigned long long)dp->tun_reads,
-	    (unsigned long long)dp->tun_writes,
-	    (unsigned long long)dp->gso_rx, (unsigned long long)dp->gro_tx,
-	    (unsigned long long)dp->gso_bad,
+	    offload_str(dp->offload), (unsigned long long)sum.tun_reads,
+	    (unsigned long long)sum.tun_writes,
+	    (unsigned long long)sum.gso_rx, (unsigned long long)sum.gro_tx,
+	    (unsigned long long)sum.gso_bad,
 	    (unsigned long long)tst.rx_truncated,
 	    (unsigned long long)tst.tx_invalid);
 	if ((r = buf_add(out, line, (size_t)n)) != 0)
@@ -681,6 +954,8 @@ dp_show(const struct dp *dp, struct buf *out, int json)
 	}
 	if (r == 0)
 		r = buf_add_span(out, span_str(json ? "}}\n" : "\n"));
+	for (k = 0; !json && dp->nthreads > 0 && k < nq && r == 0; k++)
+		r = show_thread(dp, k, &qs[k], out, 0);
 	return r;
 }
 
@@ -824,9 +1099,21 @@ warn_forwarding(const char *path, const char *name, const char *what)
 static int
 open_own(struct dp *dp, const struct dp_config *cfg)
 {
+	unsigned int fl = TUN_OPEN_OFFLOAD;
 	int r, v6;
 
-	if ((r = tun_open(cfg->tun, TUN_OPEN_OFFLOAD, &dp->tun)) != 0) {
+	/* One queue per thread; a persistent device made without
+	 * multi_queue refuses that: it is then read by one thread. */
+	if (cfg->threads > 1)
+		fl |= TUN_OPEN_MULTI_QUEUE;
+	r = tun_open(cfg->tun, fl, &dp->tun);
+	if (r == -TUN_E_NOTSUP && (fl & TUN_OPEN_MULTI_QUEUE)) {
+		log_warnx(SUB_TUN, "%s is not a multi-queue device (ip tuntap "
+		    "add ... multi_queue): one thread reads it, %u write to "
+		    "it", cfg->tun, cfg->threads);
+		r = tun_open(cfg->tun, TUN_OPEN_OFFLOAD, &dp->tun);
+	}
+	if (r != 0) {
 		log_errx(SUB_TUN, "TUN device %s: %s%s%s", cfg->tun,
 		    tun_strerror(r), r == -TUN_E_SYS || r == -TUN_E_NODRV ?
 		    ": " : "", r == -TUN_E_SYS || r == -TUN_E_NODRV ?
@@ -852,6 +1139,201 @@ open_own(struct dp *dp, const struct dp_config *cfg)
 	return 0;
 }
 
+/* --- threads ---------------------------------------------------------- */
+
+/* On a data-plane thread: the loop asked it to stop. Its handles close
+ * and its loop runs out. */
+static void
+on_stop(uv_async_t *h)
+{
+	struct dp_q *q = h->data;
+
+	net_worker_stop(q->nw);
+	if (q->poll_open) {
+		q->poll_open = 0;
+		uv_poll_stop(&q->poll);
+		uv_close((uv_handle_t *)&q->poll, NULL);
+	}
+	uv_close((uv_handle_t *)&q->stop, NULL);
+}
+
+/*
+ * A data-plane thread: its own loop, watching its queue of the device and
+ * its socket. It is offline for the grace periods except inside a batch
+ * (on_tun, q_esp_input), so an idle thread holds nothing up.
+ */
+static void
+worker_main(void *arg)
+{
+	struct dp_q *q = arg;
+	int r = -E_SYS;
+
+	if (uv_loop_init(&q->loop) != 0) {
+		q->start_r = r;
+		uv_sem_post(&q->ready);
+		return;
+	}
+	q->lp = &q->loop;
+	q->stop.data = q;
+	if (uv_async_init(&q->loop, &q->stop, on_stop) != 0)
+		goto fail_loop;
+	if (q->reads) {
+		if (uv_poll_init(&q->loop, &q->poll, tun_fd(q->tun)) != 0)
+			goto fail;
+		q->poll.data = q;
+		q->poll_open = 1;
+		uv_poll_start(&q->poll, UV_READABLE, on_tun);
+	}
+	if ((r = net_worker_start(q->nw, &q->loop, q_esp_input, q)) != 0)
+		goto fail;
+	q->start_r = 0;
+	uv_sem_post(&q->ready);
+	uv_run(&q->loop, UV_RUN_DEFAULT);
+	if (uv_loop_close(&q->loop) != 0)
+		log_warnx(SUB_TUN, "data-plane thread %u: a libuv handle was "
+		    "left open", q->idx);
+	return;
+fail:
+	on_stop(&q->stop);
+	uv_run(&q->loop, UV_RUN_DEFAULT);
+fail_loop:
+	(void)uv_loop_close(&q->loop);
+	q->start_r = r;
+	uv_sem_post(&q->ready);
+}
+
+/* Stops the threads that run and waits for them. */
+static void
+threads_stop(struct dp *dp)
+{
+	struct dp_q *q;
+	unsigned k;
+
+	for (k = 0; dp->q != NULL && k < dp->nq; k++) {
+		if ((q = dp->q[k]) == NULL || !q->running)
+			continue;
+		uv_async_send(&q->stop);
+		if (uv_thread_join(&q->th) != 0)
+			log_warnx(SUB_TUN, "data-plane thread %u: join failed",
+			    k);
+		q->running = 0;
+		uv_sem_destroy(&q->ready);
+		qsbr_reader_remove(dp->qsbr, &q->qr);
+	}
+}
+
+static int
+threads_start(struct dp *dp)
+{
+	struct dp_q *q;
+	unsigned k;
+
+	for (k = 0; k < dp->nq; k++) {
+		q = dp->q[k];
+		qsbr_reader_add(dp->qsbr, &q->qr);
+		if (uv_sem_init(&q->ready, 0) != 0) {
+			qsbr_reader_remove(dp->qsbr, &q->qr);
+			return -E_SYS;
+		}
+		q->start_r = -E_INTERNAL;
+		if (uv_thread_create(&q->th, worker_main, q) != 0) {
+			uv_sem_destroy(&q->ready);
+			qsbr_reader_remove(dp->qsbr, &q->qr);
+			log_errx(SUB_TUN, "cannot start data-plane thread %u",
+			    k);
+			return -E_SYS;
+		}
+		uv_sem_wait(&q->ready);
+		if (q->start_r != 0) {
+			(void)uv_thread_join(&q->th);
+			uv_sem_destroy(&q->ready);
+			qsbr_reader_remove(dp->qsbr, &q->qr);
+			log_errx(SUB_TUN, "data-plane thread %u did not "
+			    "start: %s", k, err_str(q->start_r));
+			return q->start_r;
+		}
+		q->running = 1;
+	}
+	return 0;
+}
+
+/* --- start and stop --------------------------------------------------- */
+
+/* Frees everything; no thread runs and no loop handle is open. */
+static void
+dp_free(struct dp *dp)
+{
+	struct dp_child *ch, *next;
+	unsigned k;
+	size_t i;
+
+	for (i = 0; i < DP_HASH; i++)
+		for (ch = dp->children[i]; ch != NULL; ch = next) {
+			next = ch->next;
+			if (esp_sadb_remove(dp->db, ch->in) != 0 ||
+			    esp_sadb_remove(dp->db, ch->out) != 0)
+				log_warnx(SUB_ESP, "SA %08x was not in the "
+				    "table", ch->spi_in);
+			child_reclaim(&ch->qh);
+		}
+	/* Nobody reads any more: what waits for a grace period goes now. */
+	qsbr_free(dp->qsbr);
+	esp_sadb_free(dp->db);
+	for (k = 0; dp->q != NULL && k < dp->nq; k++) {
+		if (dp->q[k] != NULL && dp->q[k]->own_q)
+			tun_close(dp->q[k]->tun);
+		free(dp->q[k]);
+	}
+	free(dp->q);
+	if (dp->own_tun)
+		tun_close(dp->tun);
+	free(dp);
+}
+
+/* Allocates the queues: queue 0 is the device's first handle; with
+ * threads, the others are its further queues, or share queue 0's handle
+ * for writing when the device has one queue only. */
+static int
+queues_new(struct dp *dp)
+{
+	struct dp_q *q;
+	size_t sz = (sizeof(struct dp_q) + 63) & ~(size_t)63;
+	unsigned k;
+	int r;
+
+	if ((dp->q = calloc(dp->nq, sizeof(*dp->q))) == NULL)
+		return -E_NOMEM;
+	for (k = 0; k < dp->nq; k++) {
+		if ((q = aligned_alloc(64, sz)) == NULL)
+			return -E_NOMEM;
+		memset(q, 0, sz);
+		dp->q[k] = q;
+		q->dp = dp;
+		q->idx = k;
+		q->tun = dp->tun;
+		q->reads = k == 0;
+		if (dp->nthreads > 0)
+			q->nw = net_worker_get(dp->net, k);
+		if (k == 0 || !tun_multi_queue(dp->tun))
+			continue;
+		if ((r = tun_open_queue(dp->tun, &q->tun)) != 0) {
+			q->tun = dp->tun;
+			log_errx(SUB_TUN, "%s: queue %u: %s%s%s",
+			    tun_name(dp->tun), k, tun_strerror(r),
+			    r == -TUN_E_SYS ? ": " : "",
+			    r == -TUN_E_SYS ? strerror(errno) : "");
+			return -E_SYS;
+		}
+		q->own_q = 1;
+		q->reads = 1;
+		if (tun_set_nonblock(q->tun, 1) != 0) {
+			log_err(SUB_TUN, "%s: queue %u", tun_name(dp->tun), k);
+			return -E_SYS;
+		}
+	}
+	return 0;
+}
+
 int
 dp_start(uv_loop_t *loop, struct net *net, const struct dp_config *cfg,
     struct dp **out)
@@ -859,20 +1341,35 @@ dp_start(uv_loop_t *loop, struct net *net, const struct dp_config *cfg,
 	const char *note;
 	struct dp *dp;
 	unsigned mtu = 0;
-	int e;
+	int e, r = -E_SYS;
 
 	if (cfg->dev == NULL && cfg->mtu > DP_MAX_MTU) {
 		log_errx(SUB_TUN, "MTU %u is above the data plane's %u",
 		    cfg->mtu, (unsigned)DP_MAX_MTU);
 		return -E_RANGE;
 	}
+	if (cfg->threads > DP_THREADS_MAX ||
+	    net_workers(net) != cfg->threads ||
+	    (cfg->threads > 0 && cfg->ops.alive != NULL) ||
+	    (cfg->threads > 1 && cfg->dev != NULL)) {
+		log_errx(SUB_TUN, "data plane: %u threads with %u sockets",
+		    cfg->threads, net_workers(net));
+		return -E_INVAL;
+	}
 	if ((dp = calloc(1, sizeof(*dp))) == NULL ||
-	    (dp->db = esp_sadb_new()) == NULL) {
+	    (dp->db = esp_sadb_new()) == NULL ||
+	    (cfg->threads > 0 && (dp->qsbr = qsbr_new()) == NULL)) {
+		if (dp != NULL)
+			esp_sadb_free(dp->db);
 		free(dp);
 		return -E_NOMEM;
 	}
+	esp_sadb_set_qsbr(dp->db, dp->qsbr);
+	dp->loop = loop;
 	dp->net = net;
 	dp->ops = cfg->ops;
+	dp->nthreads = cfg->threads;
+	dp->nq = cfg->threads > 0 ? cfg->threads : 1;
 	if (cfg->dev != NULL)
 		dp->tun = cfg->dev;
 	else if (open_own(dp, cfg) != 0)
@@ -893,40 +1390,51 @@ dp_start(uv_loop_t *loop, struct net *net, const struct dp_config *cfg,
 	if (tun_mtu(dp->tun, &mtu) == 0 && mtu > DP_MAX_MTU)
 		log_warnx(SUB_TUN, "%s has MTU %u: packets above %u are "
 		    "dropped", tun_name(dp->tun), mtu, (unsigned)DP_MAX_MTU);
-	if (uv_poll_init(loop, &dp->poll, tun_fd(dp->tun)) != 0)
+	if ((r = queues_new(dp)) != 0)
 		goto fail;
-	dp->poll.data = dp;
-	uv_poll_start(&dp->poll, UV_READABLE, on_tun);
-	log_info(SUB_TUN, "data plane on %s (%s), MTU %u, offloads %s",
-	    tun_name(dp->tun), cfg->dev != NULL ? "given" :
+	/* One handle on the loop: the grace-period timer with threads, the
+	 * device's watcher without. Nothing fails after it. */
+	if (dp->nthreads > 0) {
+		if ((r = threads_start(dp)) != 0)
+			goto fail;
+		if (uv_timer_init(loop, &dp->gc) != 0) {
+			r = -E_SYS;
+			goto fail;
+		}
+		dp->gc.data = dp;
+		dp->gc_open = 1;
+	} else {
+		dp->q[0]->lp = loop;
+		if (uv_poll_init(loop, &dp->q[0]->poll, tun_fd(dp->tun)) != 0) {
+			r = -E_SYS;
+			goto fail;
+		}
+		dp->q[0]->poll.data = dp->q[0];
+		dp->q[0]->poll_open = 1;
+		uv_poll_start(&dp->q[0]->poll, UV_READABLE, on_tun);
+	}
+	dp->nhandles = 1;
+	log_info(SUB_TUN, "data plane on %s (%s), MTU %u, offloads %s, %u "
+	    "thread%s%s", tun_name(dp->tun), cfg->dev != NULL ? "given" :
 	    tun_created(dp->tun) ? "created" : "attached", mtu,
-	    offload_str(dp->offload));
+	    offload_str(dp->offload), dp->nthreads,
+	    dp->nthreads == 1 ? "" : "s", dp->nthreads > 1 &&
+	    tun_multi_queue(dp->tun) ? ", one queue each" : "");
 	*out = dp;
 	return 0;
 fail:
-	if (dp->own_tun)
-		tun_close(dp->tun);
-	esp_sadb_free(dp->db);
-	free(dp);
-	return -E_SYS;
+	threads_stop(dp);
+	dp_free(dp);
+	return r == -E_NOMEM || r == -E_INVAL ? r : -E_SYS;
 }
 
 static void
 on_closed(uv_handle_t *h)
 {
 	struct dp *dp = h->data;
-	struct dp_child *ch, *next;
-	size_t i;
 
-	for (i = 0; i < DP_HASH; i++)
-		for (ch = dp->children[i]; ch != NULL; ch = next) {
-			next = ch->next;
-			child_free(dp, ch);
-		}
-	esp_sadb_free(dp->db);
-	if (dp->own_tun)
-		tun_close(dp->tun);
-	free(dp);
+	if (--dp->nhandles == 0)
+		dp_free(dp);
 }
 
 void
@@ -935,6 +1443,17 @@ dp_close(struct dp *dp)
 	if (dp == NULL || dp->closing)
 		return;
 	dp->closing = 1;
-	uv_poll_stop(&dp->poll);
-	uv_close((uv_handle_t *)&dp->poll, on_closed);
+	/* The threads first: then nobody but us touches the tables. */
+	threads_stop(dp);
+	if (dp->gc_open) {
+		dp->gc_open = 0;
+		uv_timer_stop(&dp->gc);
+		uv_close((uv_handle_t *)&dp->gc, on_closed);
+	}
+	if (dp->nthreads == 0 && dp->q[0]->poll_open) {
+		dp->q[0]->poll_open = 0;
+		uv_poll_stop(&dp->q[0]->poll);
+		dp->q[0]->poll.data = dp;
+		uv_close((uv_handle_t *)&dp->q[0]->poll, on_closed);
+	}
 }

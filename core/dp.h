@@ -24,8 +24,22 @@
  * inner packets, not super-packets.
  *
  * dp owns the TUN device (or borrows one the caller opened and
- * configured) and its poll watcher on the loop, and an ESP SA pair per
- * CHILD SA, which the IKE side installs and removes.
+ * configured) and its poll watchers, and an ESP SA pair per CHILD SA,
+ * which the IKE side installs and removes.
+ *
+ * Threads (dp_config.threads > 0, the gateway). The data plane then runs
+ * on that many threads, each with its own libuv loop, its own queue of
+ * the TUN device (a multi-queue device, tun/tun.h) and its own socket on
+ * the NAT-T port (a net worker socket, core/net.h): it reads its queue,
+ * seals and sends through its socket, and opens the ESP its socket
+ * receives and writes it to its queue. The same code serves one queue on
+ * the caller's loop (threads 0, the client). Everything else stays on
+ * the loop that called dp_start: installing and removing SAs (published
+ * to the threads without locks, core/esp.h), freeing them after a grace
+ * period (core/qsbr.h, polled by a timer on that loop), the counters'
+ * sums. The threads share the SA tables; an SA's own lock serializes
+ * threads that meet on it (core/esp.h). A CHILD SA's path, which follows
+ * NAT rebinding, has a small lock of its own.
  */
 #ifndef CORE_DP_H
 #define CORE_DP_H
@@ -48,7 +62,8 @@ struct dp_ops {
 	/* Authenticated ESP (data or RFC 4303 2.6 dummy packets) arrived
 	 * on the CHILD SA with inbound SPI spi_in: the peer is alive. Called
 	 * from dp_esp_input once per run of such packets in a batch; it
-	 * must not install or remove CHILD SAs. */
+	 * must not install or remove CHILD SAs. Only without threads (it
+	 * would run on a data-plane thread): use dp_child_last_rx there. */
 	void	(*alive)(void *arg, uint32_t spi_in);
 	void	*arg;
 };
@@ -66,7 +81,16 @@ struct dp_config {
 	 * are then unused. */
 	struct tun	*dev;
 	struct dp_ops	 ops;
+	/* 0: one queue on the loop given to dp_start, ESP from net's
+	 * classic NAT-T socket through dp_esp_input. 1..DP_THREADS_MAX:
+	 * that many data-plane threads (see "Threads" above); net must
+	 * have been started with as many workers, and the device is opened
+	 * multi-queue when threads > 1 (needs cfg->tun, not dev). */
+	unsigned	 threads;
 };
+
+/* Most data-plane threads (net's worker sockets). */
+#define DP_THREADS_MAX	NET_WORKERS_MAX
 
 /* Per-CHILD SA counters, for `ikectl show sa`. */
 struct dp_child_stats {
@@ -78,15 +102,21 @@ struct dp_child_stats {
  * Starts the data plane on loop: on the device of cfg (borrowed) as
  * described at struct dp_config (logging once what the kernel refused of
  * the offloads, and when a device we may not configure was configured
- * beforehand), reading it on loop; ESP goes out through net (borrowed).
- * Returns 0 and the data plane in *out, or a negative code (logged).
+ * beforehand), reading it on loop or, with cfg->threads, starting the
+ * threads; ESP goes out through net (borrowed). A persistent device that
+ * is not multi-queue is read by the first thread only (logged once); the
+ * others still open ESP and write to it. Returns 0 and the data plane in
+ * *out, or a negative code (logged): -E_INVAL (threads and net's workers
+ * disagree, too many, dev with threads > 1, or alive with threads).
  */
 int	dp_start(struct uv_loop_s *loop, struct net *net,
 	    const struct dp_config *cfg, struct dp **out)
 	    __attribute__((warn_unused_result));
 
-/* Stops reading, frees every SA and closes the device (unless it was
- * cfg->dev) once libuv has released the watcher. NULL is a no-op. */
+/* Stops reading (with threads: stops them and waits for them), frees
+ * every SA and closes the device (unless it was cfg->dev) once libuv has
+ * released the handles on the loop. Call before net_close: the threads
+ * use net's worker sockets. NULL is a no-op. */
 void	dp_close(struct dp *dp);
 
 /* Most inner addresses one CHILD SA is reached under (an IPv4 and an IPv6
@@ -120,7 +150,8 @@ int	dp_child_up(struct dp *dp, const struct child_sa *c,
  * routes. */
 void	dp_child_down(struct dp *dp, uint32_t spi_in);
 
-/* The net callback for ESP batches (struct net_ops.esp); arg is the dp. */
+/* The net callback for ESP batches (struct net_ops.esp) without threads;
+ * arg is the dp. */
 void	dp_esp_input(void *arg, uint8_t *const *pkts, const size_t *lens,
 	    const struct net_path *paths, size_t n);
 
@@ -137,7 +168,10 @@ uint64_t dp_child_last_rx(const struct dp *dp, uint32_t spi_in);
  * packets read from and written to the device and the system calls that
  * moved them, super-packets split and coalesced writes (with the
  * offloads in effect), drops by reason summed over the table and every
- * SA. Returns 0 or a buf error.
+ * SA; then, with threads, one line per thread ("  thread N: ...") or, in
+ * JSON, a "per_thread" array that comes first in the object (so that the
+ * totals are the last occurrence of each name). Counters are sums over
+ * the threads, read while they run. Returns 0 or a buf error.
  */
 int	dp_show(const struct dp *dp, struct buf *out, int json)
 	    __attribute__((warn_unused_result));

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -16,6 +17,7 @@
 #include "core/err.h"
 #include "core/esp.h"
 #include "core/ike_keys.h"
+#include "core/qsbr.h"
 #include "core/span.h"
 
 /* CBC IVs drawn from the RNG per refill: one call every 32 packets. */
@@ -55,9 +57,13 @@ struct sa_key {
 /*
  * One direction of a CHILD SA. The contexts, and for outbound CBC the IV
  * pool, follow the struct in the same allocation, each XFORM_CTX_ALIGN
- * aligned. Fields used on every packet come first.
+ * aligned. Fields used on every packet come first. lock serializes the
+ * threads that process packets of the SA (see esp.h, "Threads"): the
+ * backend contexts, the IV pool, the replay window and the counters are
+ * changed only under it.
  */
 struct esp_sa {
+	pthread_mutex_t			 lock;
 	uint32_t			 spi;
 	uint8_t				 dir;
 	uint8_t				 esn;
@@ -123,6 +129,26 @@ static inline uint64_t
 ctr_get(const uint64_t *c)
 {
 	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+/* The table's counters have many writers (every data-plane thread that
+ * finds no SA): an atomic add, on rare events only. */
+static inline void
+ctr_add_shared(uint64_t *c, uint64_t v)
+{
+	(void)__atomic_fetch_add(c, v, __ATOMIC_RELAXED);
+}
+
+static void
+sa_lock(struct esp_sa *sa)
+{
+	(void)pthread_mutex_lock(&sa->lock);
+}
+
+static void
+sa_unlock(struct esp_sa *sa)
+{
+	(void)pthread_mutex_unlock(&sa->lock);
 }
 
 static inline void
@@ -307,8 +333,9 @@ seal_cbc(struct esp_sa *sa, uint8_t *hdr, uint64_t seq, uint8_t *pl,
 	return 0;
 }
 
-int
-esp_seal(struct esp_sa *sa, struct esp_pkt *p)
+/* esp_seal with sa's lock held by the caller. */
+static int
+seal_locked(struct esp_sa *sa, struct esp_pkt *p)
 {
 	uint8_t *hdr, *pl, *t;
 	size_t len, hl, pad, tail, plen, i;
@@ -371,6 +398,19 @@ esp_seal(struct esp_sa *sa, struct esp_pkt *p)
 	p->len = hl + plen + sa->icv_len;
 	account(sa, len);
 	return 0;
+}
+
+int
+esp_seal(struct esp_sa *sa, struct esp_pkt *p)
+{
+	int r;
+
+	if (sa == NULL)
+		return -E_INVAL;
+	sa_lock(sa);
+	r = seal_locked(sa, p);
+	sa_unlock(sa);
+	return r;
 }
 
 static int
@@ -477,8 +517,9 @@ open_cbc(struct esp_sa *sa, const uint8_t *pkt, uint64_t seq,
 	return ESP_DROP_NONE;
 }
 
-int
-esp_open(struct esp_sa *sa, struct esp_pkt *p)
+/* esp_open with sa's lock held by the caller. */
+static int
+open_locked(struct esp_sa *sa, struct esp_pkt *p)
 {
 	uint8_t nonce[XFORM_AEAD_NONCE_LEN], aad[12];
 	struct span s, iv, icv, tr;
@@ -561,6 +602,19 @@ esp_open(struct esp_sa *sa, struct esp_pkt *p)
 	p->len = ilen;
 	account(sa, ilen);
 	return 0;
+}
+
+int
+esp_open(struct esp_sa *sa, struct esp_pkt *p)
+{
+	int r;
+
+	if (sa == NULL)
+		return -E_INVAL;
+	sa_lock(sa);
+	r = open_locked(sa, p);
+	sa_unlock(sa);
+	return r;
 }
 
 void
@@ -713,6 +767,12 @@ esp_sa_new(const struct esp_sa_params *p, struct esp_sa **out)
 	}
 	memset(sa, 0, total);
 	sa->alloc_len = total;
+	if (pthread_mutex_init(&sa->lock, NULL) != 0) {
+		free(sa);
+		sa = NULL;
+		r = -E_NOMEM;
+		goto out;
+	}
 	sa->spi = p->spi;
 	sa->dir = (uint8_t)p->dir;
 	sa->esn = p->esn != 0;
@@ -798,6 +858,7 @@ esp_sa_free(struct esp_sa *sa)
 		sa->cipher->cleanup(sa->cctx);
 	if (sa->mac != NULL)
 		sa->mac->cleanup(sa->mctx);
+	(void)pthread_mutex_destroy(&sa->lock);
 	/* The salt, the IV pool and the replay state go with it. */
 	ct_wipe(sa, sa->alloc_len);
 	free(sa);
@@ -850,8 +911,14 @@ esp_sa_info(const struct esp_sa *sa, struct esp_sa_info *info)
 		info->integ = sa->mac->name;
 		info->backend = sa->cipher->backend;
 	}
-	info->seq = sa->dir == ESP_OUT ?
-	    __atomic_load_n(&sa->seq, __ATOMIC_RELAXED) : sa->win.top;
+	if (sa->dir == ESP_OUT)
+		info->seq = __atomic_load_n(&sa->seq, __ATOMIC_RELAXED);
+	else {
+		/* The window is the data-plane threads': under the lock. */
+		sa_lock((struct esp_sa *)(uintptr_t)sa);
+		info->seq = sa->win.top;
+		sa_unlock((struct esp_sa *)(uintptr_t)sa);
+	}
 	info->soft_fired = (f & FIRED_SOFT) != 0;
 	info->hard_fired = (f & FIRED_HARD) != 0;
 	info->exhausted = (f & FIRED_SEQ) != 0;
@@ -881,6 +948,7 @@ esp_sa_overhead(const struct esp_sa *sa, size_t inner_len, size_t *head,
 #define TOMB		((struct sa_key *)(uintptr_t)1)
 
 struct tab {
+	struct qsbr_head qh;		/* retired: freed after grace */
 	size_t		 mask;
 	struct sa_key	*slot[];
 };
@@ -890,6 +958,7 @@ struct side {
 	size_t		 live;		/* writer-only: keys */
 	size_t		 used;		/* live + tombstones */
 	int		 by_spi;
+	struct qsbr	*q;		/* grace periods, or NULL */
 };
 
 struct esp_sadb {
@@ -1019,6 +1088,12 @@ del_key(struct side *s, const struct sa_key *k)
 	return 1;
 }
 
+static void
+tab_reclaim(struct qsbr_head *h)
+{
+	free((struct tab *)(void *)((char *)h - offsetof(struct tab, qh)));
+}
+
 /*
  * Makes room for n more keys: when live + tombstones would pass half the
  * slots, builds a new array sized for four times the live keys, copies
@@ -1044,9 +1119,12 @@ reserve(struct side *s, size_t n)
 			if (ot->slot[i] != NULL && ot->slot[i] != TOMB)
 				s->used += (size_t)place(s, nt, ot->slot[i]);
 	__atomic_store_n(&s->t, nt, __ATOMIC_RELEASE);
-	/* With concurrent readers this free waits for a grace period (see
-	 * esp.h); with one thread nobody can still hold ot. */
-	free(ot);
+	/* Readers on other threads may still probe ot: it goes after a
+	 * grace period (see esp.h). With one thread nobody can hold it. */
+	if (ot != NULL && s->q != NULL)
+		qsbr_call(s->q, &ot->qh, tab_reclaim);
+	else
+		free(ot);
 	return 0;
 }
 
@@ -1058,6 +1136,13 @@ esp_sadb_new(void)
 	if (db != NULL)
 		db->in.by_spi = 1;
 	return db;
+}
+
+void
+esp_sadb_set_qsbr(struct esp_sadb *db, struct qsbr *q)
+{
+	db->in.q = q;
+	db->out.q = q;
 }
 
 void
@@ -1252,6 +1337,12 @@ pkt_ok(const struct esp_pkt *p)
 	    p->len <= p->cap - p->off;
 }
 
+/*
+ * The batch functions take an SA's lock once per run of its packets, not
+ * per packet: runs are the common case (a flow, a GSO burst), so the lock
+ * costs one atomic pair per run and another thread on the same SA waits
+ * at most one run.
+ */
 size_t
 esp_sadb_decap(struct esp_sadb *db, struct esp_pkt *pkts, size_t n)
 {
@@ -1271,7 +1362,7 @@ esp_sadb_decap(struct esp_sadb *db, struct esp_pkt *pkts, size_t n)
 		}
 		s = span_make(p->buf + p->off, p->len);
 		if (span_get_u32(&s, &spi) != 0 || s.len < 4) {
-			ctr_add(&db->drops[ESP_DROP_SHORT], 1);
+			ctr_add_shared(&db->drops[ESP_DROP_SHORT], 1);
 			p->drop = ESP_DROP_SHORT;
 			p->r = -E_SHORT;
 			continue;
@@ -1280,16 +1371,23 @@ esp_sadb_decap(struct esp_sadb *db, struct esp_pkt *pkts, size_t n)
 		if (last != NULL && last->spi == spi)
 			sa = last;
 		else if ((sa = esp_sadb_lookup_spi(db, spi)) == NULL) {
-			ctr_add(&db->drops[ESP_DROP_NO_SPI], 1);
+			ctr_add_shared(&db->drops[ESP_DROP_NO_SPI], 1);
 			p->drop = ESP_DROP_NO_SPI;
 			p->r = -E_NOENT;
 			continue;
 		}
-		last = sa;
+		if (sa != last) {
+			if (last != NULL)
+				sa_unlock(last);
+			sa_lock(sa);
+			last = sa;
+		}
 		p->sa = sa;
-		if ((p->r = esp_open(sa, p)) == 0)
+		if ((p->r = open_locked(sa, p)) == 0)
 			ok++;
 	}
+	if (last != NULL)
+		sa_unlock(last);
 	return ok;
 }
 
@@ -1323,7 +1421,7 @@ inner_dst(const struct esp_pkt *p, struct esp_addr *a)
 size_t
 esp_sadb_encap(struct esp_sadb *db, struct esp_pkt *pkts, size_t n)
 {
-	struct esp_sa *sa, *last = NULL;
+	struct esp_sa *sa, *last = NULL, *locked = NULL;
 	struct esp_addr a, la;
 	struct esp_pkt *p;
 	size_t i, ok = 0;
@@ -1337,7 +1435,7 @@ esp_sadb_encap(struct esp_sadb *db, struct esp_pkt *pkts, size_t n)
 			continue;
 		}
 		if (inner_dst(p, &a) != 0) {
-			ctr_add(&db->drops[ESP_DROP_INNER], 1);
+			ctr_add_shared(&db->drops[ESP_DROP_INNER], 1);
 			p->drop = ESP_DROP_INNER;
 			p->r = -E_SYNTAX;
 			continue;
@@ -1347,17 +1445,25 @@ esp_sadb_encap(struct esp_sadb *db, struct esp_pkt *pkts, size_t n)
 		if (last != NULL && addr_eq(&la, &a))
 			sa = last;
 		else if ((sa = esp_sadb_lookup_dst(db, &a)) == NULL) {
-			ctr_add(&db->drops[ESP_DROP_NO_SA], 1);
+			ctr_add_shared(&db->drops[ESP_DROP_NO_SA], 1);
 			p->drop = ESP_DROP_NO_SA;
 			p->r = -E_NOENT;
 			continue;
 		}
+		if (sa != locked) {
+			if (locked != NULL)
+				sa_unlock(locked);
+			sa_lock(sa);
+			locked = sa;
+		}
 		last = sa;
 		la = a;
 		p->sa = sa;
-		if ((p->r = esp_seal(sa, p)) == 0)
+		if ((p->r = seal_locked(sa, p)) == 0)
 			ok++;
 	}
+	if (locked != NULL)
+		sa_unlock(locked);
 	return ok;
 }
 

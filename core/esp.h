@@ -22,15 +22,21 @@
  * SPI | Seq | IV | ciphertext, followed by Seq high with ESN (RFC 4303
  * 2.2.1, 3.3.2.2: the high bits are authenticated but not sent).
  *
- * Threads. The only mutable state is in the SAs and the table. An SA is
- * meant to be driven by one data-plane thread at a time (per-CPU SAs, RFC
- * 9611, or SPI steering): its replay window, IV pool and counters are not
- * shared-write safe. The outbound sequence counter alone is advanced with
- * an atomic compare-and-swap, so that a misrouted second thread can never
- * make two packets share an AEAD nonce. Counters are written with relaxed
- * atomic stores, so another thread (`ikectl show sa`) may read them at any
- * time. The table's publication scheme is described above struct
- * esp_sadb.
+ * Threads. The only mutable state is in the SAs and the table. Several
+ * data-plane threads may process packets of one SA at once: an outbound
+ * SA whenever the kernel spreads a client's flows over TUN queues, an
+ * inbound one when a NAT rebinds a client's port to another socket. Each
+ * SA has a lock that serializes them: the backend contexts (an OpenSSL
+ * context is not shareable), the CBC IV pool, the replay window's check
+ * and commit, and the counters and lifetime checks change only under it.
+ * esp_seal and esp_open take it per packet; esp_sadb_encap and
+ * esp_sadb_decap once per run of consecutive packets of one SA, so its
+ * cost is one uncontended atomic pair per run. The outbound sequence
+ * counter is also advanced with a compare-and-swap, so no two packets
+ * can ever share an AEAD nonce. Counters are written with relaxed atomic
+ * stores (the table's, which have no lock, with atomic adds), so another
+ * thread (`ikectl show sa`) may read them at any time. The table's
+ * publication scheme is described above struct esp_sadb.
  */
 #ifndef CORE_ESP_H
 #define CORE_ESP_H
@@ -111,6 +117,7 @@ enum esp_event {
 
 struct esp_sa;
 struct ike_keys_child;
+struct qsbr;
 
 /*
  * The hook for events: called on the thread that processed the packet,
@@ -381,10 +388,12 @@ int	esp_open(struct esp_sa *sa, struct esp_pkt *p) ESP_WUR;
  *    with one release store of the table pointer;
  *  - a removed SA (and so its keys) and a replaced slot array stay valid
  *    for readers that may still hold them: the writer frees them only
- *    after every data-plane thread has passed a quiescent state (QSBR:
- *    each thread bumps a counter between batches). The future data plane
- *    provides that grace period; until then esp_sadb frees retired
- *    arrays at once, which is correct with a single thread.
+ *    after every data-plane thread has passed a quiescent state
+ *    (core/qsbr.h: each thread reports one between batches). The table
+ *    retires its slot arrays through the qsbr domain given to
+ *    esp_sadb_set_qsbr (without one it frees them at once, which is
+ *    correct with a single thread); the caller retires removed SAs the
+ *    same way before esp_sa_free.
  */
 struct esp_sadb;
 
@@ -400,7 +409,16 @@ struct esp_sadb_stats {
 /* Creates an empty table, returned owned; NULL when out of memory. */
 struct esp_sadb	*esp_sadb_new(void);
 
-/* Frees db (not its SAs); NULL is a no-op. */
+/*
+ * Makes db retire the slot arrays it replaces through q (borrowed; it
+ * must outlive db's last change): freed by qsbr_poll once every reader
+ * registered in q has passed a quiescent state. Call before the first
+ * change, on the writer thread.
+ */
+void	esp_sadb_set_qsbr(struct esp_sadb *db, struct qsbr *q);
+
+/* Frees db (not its SAs) and its current slot arrays at once (no reader
+ * may be left); NULL is a no-op. */
 void	esp_sadb_free(struct esp_sadb *db);
 
 /*

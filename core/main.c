@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -359,10 +360,11 @@ on_shutdown(void *arg)
 	if (d->stopping)
 		return;
 	d->stopping = 1;
-	net_close(d->net, NULL, NULL);
-	d->net = NULL;
+	/* The data plane first: its threads use net's sockets. */
 	dp_close(d->dp);
 	d->dp = NULL;
+	net_close(d->net, NULL, NULL);
+	d->net = NULL;
 	ctl_close(d->ctl);
 	d->ctl = NULL;
 	ev_stop(&d->ev);
@@ -425,6 +427,28 @@ drop_privileges(const char *user)
 	return 0;
 }
 
+/*
+ * dataplane_threads = auto: one thread per CPU this process may run on
+ * (its affinity, which a container or taskset may narrow; the online
+ * CPUs when that cannot be read), at most DP_THREADS_MAX.
+ */
+static unsigned
+dp_threads(const struct cfg_gateway *gw)
+{
+	cpu_set_t set;
+	long n;
+
+	if (gw->dataplane_threads != 0)
+		return gw->dataplane_threads;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		n = CPU_COUNT(&set);
+	else
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		n = 1;
+	return n > DP_THREADS_MAX ? DP_THREADS_MAX : (unsigned)n;
+}
+
 static int
 serve(struct daemon *d, int foreground)
 {
@@ -450,6 +474,8 @@ serve(struct daemon *d, int foreground)
 	to_sockaddr(&gw->address, &nc.addr);
 	nc.port = gw->port;
 	nc.nat_port = gw->nat_port;
+	/* One NAT-T socket per data-plane thread (core/net.h, "Workers"). */
+	nc.workers = dp_threads(gw);
 	if ((r = net_start(&d->ev.loop, &nc, &nops, &d->net)) != 0) {
 		log_err(SUB_NET, "cannot listen on ports %u and %u", gw->port,
 		    gw->nat_port);
@@ -459,6 +485,7 @@ serve(struct daemon *d, int foreground)
 	dc.tun = gw->tun;
 	dc.mtu = IKEGATED_TUN_MTU;
 	dc.cfg = d->cfg;
+	dc.threads = nc.workers;
 	if ((r = dp_start(&d->ev.loop, d->net, &dc, &d->dp)) != 0)
 		goto out;
 	if ((r = ctl_start(&d->ev.loop, gw->control_socket, (gid_t)-1,
@@ -490,9 +517,9 @@ serve(struct daemon *d, int foreground)
 	log_info(SUB_MAIN, "ikegated stopped");
 	r = 0;
 out:
-	net_close(d->net, NULL, NULL);
 	dp_close(d->dp);
 	d->dp = NULL;
+	net_close(d->net, NULL, NULL);
 	ctl_close(d->ctl);
 	if (ev_cleanup(&d->ev) != 0)
 		log_warnx(SUB_MAIN, "a libuv handle was left open");

@@ -46,26 +46,12 @@
 #define NET_CBUF	(CMSG_SPACE(sizeof(struct in6_pktinfo)) + \
 			    CMSG_SPACE(sizeof(int)))
 
-struct net_sock {
-	struct net	*net;
-	uv_poll_t	 poll;
-	int		 fd;
-	int		 natt;
-	uint16_t	 port;
-	int		 open;		/* poll handle initialized */
-	int		 gro;		/* UDP_GRO enabled (NAT-T only) */
-	int		 gso;		/* UDP_SEGMENT usable (NAT-T only) */
-};
+_Static_assert((NET_IKEQ & (NET_IKEQ - 1)) == 0,
+    "NET_IKEQ must be a power of two");
 
-struct net {
-	struct net_sock	 sock[2];	/* [0] IKE port, [1] NAT-T port */
-	struct net_ops	 ops;
-	int		 family;
-	int		 closing;
-	void		(*close_cb)(void *);
-	void		*close_arg;
-	struct net_stats st;
-	/* Receive slots for one recvmmsg, and the ESP batch handed on. */
+/* One thread's receive state: the slots of one recvmmsg and the ESP
+ * batch handed on. The loop has one; every worker has its own. */
+struct net_rx {
 	struct mmsghdr	 mh[NET_BATCH];
 	struct iovec	 iov[NET_BATCH];
 	struct net_path	 path[NET_BATCH];
@@ -77,13 +63,88 @@ struct net {
 	size_t		 esp_len[NET_BATCH];
 	struct net_path	 esp_path[NET_BATCH];
 	size_t		 nesp;
-	/* NET_BATCH slots of NET_SLOT bytes on the IKE port, of
-	 * NET_GRO_STRIDE bytes on the NAT-T port (2.4 MB in all). */
-	uint8_t		 rx[NET_BATCH * NET_GRO_STRIDE]
-			    __attribute__((aligned(64)));
+	int		 queued;	/* IKE queued for the loop now */
+	/* NET_BATCH slots of NET_SLOT bytes (IKE port) or NET_GRO_STRIDE
+	 * bytes (NAT-T port). */
+	size_t		 stride;
+	uint8_t		 buf[] __attribute__((aligned(64)));
+};
+
+struct net_sock {
+	struct net	*net;
+	struct net_worker *w;		/* NULL: a socket of the loop */
+	struct net_rx	*rx;
+	struct net_stats *st;		/* written by its thread */
+	net_esp_fn	*esp;
+	void		*esp_arg;
+	uv_poll_t	 poll;
+	int		 fd;
+	int		 natt;
+	uint16_t	 port;
+	int		 open;		/* poll handle initialized */
+	int		 closing;
+	int		 gro;		/* UDP_GRO enabled (NAT-T only) */
+	int		 gso;		/* UDP_SEGMENT usable (NAT-T only) */
+};
+
+struct net_worker {
+	struct net_sock	 sock;
+	struct net_stats st;
+};
+
+/* One IKE message a worker queued for the loop (Vyukov's bounded queue:
+ * seq tells whose turn the cell is). */
+struct net_ikeq_cell {
+	uint64_t	 seq;
+	size_t		 len;
+	struct net_path	 path;
+	uint8_t		 data[NET_SLOT];
+};
+
+struct net {
+	struct net_sock	 sock[2];	/* [0] IKE port, [1] NAT-T port
+					 * (unused with workers) */
+	struct net_ops	 ops;
+	int		 family;
+	int		 closing;
+	int		 nhandles;	/* loop handles not yet closed */
+	void		(*close_cb)(void *);
+	void		*close_arg;
+	struct net_stats st;		/* the loop's */
+	struct net_rx	*rx;		/* the loop's */
+	int		 gso;		/* net_send_esp's (workers) */
+	/* Workers: their sockets, and the IKE they hand to the loop. */
+	struct net_worker *workers;
+	unsigned	 nworkers;
+	uv_async_t	 ike_async;
+	int		 async_open;
+	struct net_ikeq_cell *ikeq;
+	uint64_t	 ikeq_head;	/* the loop's next cell */
+	uint64_t	 ikeq_tail __attribute__((aligned(64)));
 };
 
 static const uint8_t non_esp_marker[4];
+
+/* Counters have one writer (the socket's thread) and are read from any:
+ * relaxed atomics make both well defined at the cost of plain moves. */
+static void
+cnt_add(uint64_t *c, uint64_t v)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + v,
+	    __ATOMIC_RELAXED);
+}
+
+static void
+stats_read(const struct net_stats *from, struct net_stats *to, int add)
+{
+	const uint64_t *f = (const uint64_t *)(const void *)from;
+	uint64_t *t = (uint64_t *)(void *)to;
+	size_t i;
+
+	for (i = 0; i < sizeof(*from) / sizeof(uint64_t); i++)
+		t[i] = (add ? t[i] : 0) + __atomic_load_n(&f[i],
+		    __ATOMIC_RELAXED);
+}
 
 const char *
 net_addr_str(const struct sockaddr *sa, char *buf, size_t len)
@@ -119,6 +180,17 @@ sa_len(int family)
 {
 	return family == AF_INET ? sizeof(struct sockaddr_in) :
 	    sizeof(struct sockaddr_in6);
+}
+
+static struct net_rx *
+rx_new(size_t stride)
+{
+	struct net_rx *rx;
+
+	if ((rx = calloc(1, sizeof(*rx) + NET_BATCH * stride)) == NULL)
+		return NULL;
+	rx->stride = stride;
+	return rx;
 }
 
 /* Fills p->local from the packet-info control message, keeping the port
@@ -161,119 +233,198 @@ local_from_cmsg(struct msghdr *mh, struct net_sock *s, struct net_path *p)
 
 /* Hands the ESP packets gathered so far to the data plane. */
 static void
-flush_esp(struct net *n)
+flush_esp(struct net_sock *s)
 {
-	if (n->nesp > 0 && !n->closing)
-		n->ops.esp(n->ops.arg, n->esp_pkt, n->esp_len, n->esp_path,
-		    n->nesp);
-	n->nesp = 0;
+	struct net_rx *rx = s->rx;
+
+	if (rx->nesp > 0 && !s->closing)
+		s->esp(s->esp_arg, rx->esp_pkt, rx->esp_len, rx->esp_path,
+		    rx->nesp);
+	rx->nesp = 0;
+}
+
+/*
+ * Worker: copies an IKE message into the loop's queue (a multi-producer
+ * bounded queue after Dmitry Vyukov: a producer claims a cell with a
+ * compare-and-swap of the tail, fills it, then publishes it with a
+ * release store of its sequence number; the single consumer takes cells
+ * in order). A full queue drops the message, as a full socket buffer
+ * would: the peer retransmits (RFC 7296 2.1).
+ */
+static void
+ikeq_push(struct net_sock *s, const uint8_t *pkt, size_t len,
+    const struct net_path *p)
+{
+	struct net *n = s->net;
+	struct net_ikeq_cell *c;
+	uint64_t pos, seq;
+
+	if (len > NET_SLOT) {
+		cnt_add(&s->st->drop_truncated, 1);
+		return;
+	}
+	pos = __atomic_load_n(&n->ikeq_tail, __ATOMIC_RELAXED);
+	for (;;) {
+		c = &n->ikeq[pos & (NET_IKEQ - 1)];
+		seq = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
+		if (seq == pos) {
+			if (__atomic_compare_exchange_n(&n->ikeq_tail, &pos,
+			    pos + 1, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+				break;
+		} else if ((int64_t)(seq - pos) < 0) {
+			/* The loop has not freed this cell: full. */
+			cnt_add(&s->st->drop_ike_queue, 1);
+			return;
+		} else
+			pos = __atomic_load_n(&n->ikeq_tail,
+			    __ATOMIC_RELAXED);
+	}
+	memcpy(c->data, pkt, len);
+	c->len = len;
+	c->path = *p;
+	__atomic_store_n(&c->seq, pos + 1, __ATOMIC_RELEASE);
+	cnt_add(&s->st->ike_queued, 1);
+	s->rx->queued = 1;
+}
+
+/* Loop: delivers the IKE messages workers queued, in order. A cell still
+ * being filled stops the round; its producer wakes us again. */
+static void
+on_ikeq(uv_async_t *h)
+{
+	struct net *n = h->data;
+	struct net_ikeq_cell *c;
+	uint64_t pos;
+
+	while (!n->closing) {
+		pos = n->ikeq_head;
+		c = &n->ikeq[pos & (NET_IKEQ - 1)];
+		if (__atomic_load_n(&c->seq, __ATOMIC_ACQUIRE) != pos + 1)
+			break;
+		cnt_add(&n->st.rx_ike, 1);
+		n->ops.ike(n->ops.arg, span_make(c->data, c->len), &c->path);
+		n->ikeq_head = pos + 1;
+		__atomic_store_n(&c->seq, pos + NET_IKEQ, __ATOMIC_RELEASE);
+	}
 }
 
 static void
-dispatch(struct net *n, struct net_sock *s, uint8_t *pkt, size_t len,
+dispatch(struct net_sock *s, uint8_t *pkt, size_t len,
     const struct net_path *p)
 {
+	struct net *n = s->net;
+	struct net_rx *rx = s->rx;
+
 	if (!s->natt) {
-		n->st.rx_ike++;
+		cnt_add(&s->st->rx_ike, 1);
 		n->ops.ike(n->ops.arg, span_make(pkt, len), p);
 		return;
 	}
 	/* RFC 3948 2.2/2.3: keepalive, non-ESP marker, or ESP. */
 	if (len == 1 && pkt[0] == 0xff) {
-		n->st.rx_keepalive++;
+		cnt_add(&s->st->rx_keepalive, 1);
 		return;
 	}
 	if (len < 4) {
-		n->st.drop_short++;
+		cnt_add(&s->st->drop_short, 1);
 		return;
 	}
 	if (memcmp(pkt, non_esp_marker, 4) == 0) {
-		n->st.rx_ike++;
+		if (s->w != NULL) {
+			ikeq_push(s, pkt + 4, len - 4, p);
+			return;
+		}
+		cnt_add(&s->st->rx_ike, 1);
 		n->ops.ike(n->ops.arg, span_make(pkt + 4, len - 4), p);
 		return;
 	}
-	n->st.rx_esp++;
-	if (n->ops.esp == NULL) {
-		n->st.drop_no_esp++;
+	cnt_add(&s->st->rx_esp, 1);
+	if (s->esp == NULL) {
+		cnt_add(&s->st->drop_no_esp, 1);
 		return;
 	}
 	/* ESP waits for the end of the batch, to be processed as one; a
 	 * wakeup of coalesced datagrams may fill several batches. */
-	if (n->nesp == NET_BATCH)
-		flush_esp(n);
-	if (n->closing)
+	if (rx->nesp == NET_BATCH)
+		flush_esp(s);
+	if (s->closing)
 		return;
-	n->esp_pkt[n->nesp] = pkt;
-	n->esp_len[n->nesp] = len;
-	n->esp_path[n->nesp] = *p;
-	n->nesp++;
+	rx->esp_pkt[rx->nesp] = pkt;
+	rx->esp_len[rx->nesp] = len;
+	rx->esp_path[rx->nesp] = *p;
+	rx->nesp++;
 }
 
 static void
 on_readable(uv_poll_t *h, int status, int events)
 {
 	struct net_sock *s = h->data;
-	struct net *n = s->net;
+	struct net_rx *rx = s->rx;
 	struct msghdr *mh;
-	size_t stride, len, gso, off, seg;
+	size_t len, gso, off, seg;
 	uint8_t *pkt;
 	int i, got;
 
-	if (status < 0 || !(events & UV_READABLE) || n->closing)
+	if (status < 0 || !(events & UV_READABLE) || s->closing)
 		return;
-	stride = s->natt ? NET_GRO_STRIDE : NET_SLOT;
 	for (i = 0; i < NET_BATCH; i++) {
-		mh = &n->mh[i].msg_hdr;
+		mh = &rx->mh[i].msg_hdr;
 		memset(mh, 0, sizeof(*mh));
-		memset(&n->path[i], 0, sizeof(n->path[i]));
-		n->iov[i].iov_base = n->rx + (size_t)i * stride;
-		n->iov[i].iov_len = s->natt ? NET_GRO_SLOT : NET_SLOT;
-		mh->msg_name = &n->path[i].remote;
-		mh->msg_namelen = sizeof(n->path[i].remote);
-		mh->msg_iov = &n->iov[i];
+		memset(&rx->path[i], 0, sizeof(rx->path[i]));
+		rx->iov[i].iov_base = rx->buf + (size_t)i * rx->stride;
+		rx->iov[i].iov_len = s->natt ? NET_GRO_SLOT : NET_SLOT;
+		mh->msg_name = &rx->path[i].remote;
+		mh->msg_namelen = sizeof(rx->path[i].remote);
+		mh->msg_iov = &rx->iov[i];
 		mh->msg_iovlen = 1;
-		mh->msg_control = n->cbuf[i].b;
-		mh->msg_controllen = sizeof(n->cbuf[i].b);
-		n->mh[i].msg_len = 0;
+		mh->msg_control = rx->cbuf[i].b;
+		mh->msg_controllen = sizeof(rx->cbuf[i].b);
+		rx->mh[i].msg_len = 0;
 	}
-	got = recvmmsg(s->fd, n->mh, NET_BATCH, MSG_DONTWAIT, NULL);
+	got = recvmmsg(s->fd, rx->mh, NET_BATCH, MSG_DONTWAIT, NULL);
 	if (got < 0) {
 		/* libuv documents spurious wakeups: EAGAIN is normal. */
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 			log_warn(SUB_NET, "recvmmsg on port %u", s->port);
 		return;
 	}
-	n->nesp = 0;
-	for (i = 0; i < got && !n->closing; i++) {
-		mh = &n->mh[i].msg_hdr;
+	rx->nesp = 0;
+	rx->queued = 0;
+	for (i = 0; i < got && !s->closing; i++) {
+		mh = &rx->mh[i].msg_hdr;
 		if (mh->msg_flags & MSG_TRUNC) {
-			n->st.drop_truncated++;
+			cnt_add(&s->st->drop_truncated, 1);
 			continue;
 		}
-		gso = local_from_cmsg(mh, s, &n->path[i]);
-		n->path[i].natt = s->natt;
-		pkt = n->iov[i].iov_base;
-		len = n->mh[i].msg_len;
+		gso = local_from_cmsg(mh, s, &rx->path[i]);
+		rx->path[i].natt = s->natt;
+		pkt = rx->iov[i].iov_base;
+		len = rx->mh[i].msg_len;
 		if (gso == 0 || gso >= len || !s->gro) {
-			dispatch(n, s, pkt, len, &n->path[i]);
+			dispatch(s, pkt, len, &rx->path[i]);
 			continue;
 		}
 		/* UDP_GRO: datagrams of one flow glued together, all gso
 		 * bytes long but the last. The kernel does not look inside,
 		 * so IKE (non-ESP marker) may be among them: each segment is
 		 * demultiplexed on its own, in place. */
-		n->st.rx_gro++;
-		for (off = 0; off < len && !n->closing; off += seg) {
+		cnt_add(&s->st->rx_gro, 1);
+		for (off = 0; off < len && !s->closing; off += seg) {
 			seg = len - off < gso ? len - off : gso;
-			dispatch(n, s, pkt + off, seg, &n->path[i]);
+			dispatch(s, pkt + off, seg, &rx->path[i]);
 		}
 	}
-	flush_esp(n);
+	flush_esp(s);
+	/* One wakeup of the loop per batch, however many were queued. */
+	if (rx->queued)
+		uv_async_send(&s->net->ike_async);
 }
 
+/* Opens and binds one socket; reuse joins the SO_REUSEPORT group of the
+ * worker sockets. */
 static int
 open_sock(struct net *n, struct net_sock *s, const struct sockaddr_storage *addr,
-    uint16_t port, int natt)
+    uint16_t port, int natt, int reuse)
 {
 	struct sockaddr_storage a = *addr;
 	socklen_t alen = sizeof(a);
@@ -301,6 +452,11 @@ open_sock(struct net *n, struct net_sock *s, const struct sockaddr_storage *addr
 		    sizeof(one)) != 0)
 			goto fail;
 	}
+	/* socket(7): every socket of the group sets it before bind, under
+	 * the same user; the kernel then hashes datagrams over them. */
+	if (reuse && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
+	    sizeof(one)) != 0)
+		goto fail;
 	/* NAT-T carries ESP: let the kernel coalesce what arrives and
 	 * segment what we send (both optional, for older kernels). */
 	if (natt) {
@@ -328,55 +484,142 @@ fail:
 	return -E_SYS;
 }
 
+/* Closes the fds and frees n; every handle is closed. */
+static void
+net_free(struct net *n)
+{
+	int saved = errno, i;
+	unsigned w;
+
+	for (i = 0; i < 2; i++)
+		if (n->sock[i].fd >= 0)
+			close(n->sock[i].fd);
+	for (w = 0; w < n->nworkers; w++)
+		if (n->workers[w].sock.fd >= 0)
+			close(n->workers[w].sock.fd);
+	for (w = 0; w < n->nworkers; w++)
+		free(n->workers[w].sock.rx);
+	free(n->workers);
+	free(n->ikeq);
+	free(n->rx);
+	free(n);
+	errno = saved;
+}
+
+/* Opens the worker sockets: the first binds the NAT-T port (which may be
+ * 0 in tests), the others join it. */
+static int
+open_workers(struct net *n, const struct net_config *cfg)
+{
+	struct net_worker *w;
+	unsigned i;
+	uint16_t port = cfg->nat_port;
+	int r;
+
+	if ((n->workers = calloc(cfg->workers, sizeof(*n->workers))) == NULL ||
+	    (n->ikeq = calloc(NET_IKEQ, sizeof(*n->ikeq))) == NULL)
+		return -E_NOMEM;
+	for (i = 0; i < NET_IKEQ; i++)
+		n->ikeq[i].seq = i;
+	for (i = 0; i < cfg->workers; i++)
+		n->workers[i].sock.fd = -1;
+	n->nworkers = cfg->workers;
+	for (i = 0; i < cfg->workers; i++) {
+		w = &n->workers[i];
+		w->sock.w = w;
+		w->sock.st = &w->st;
+		if ((w->sock.rx = rx_new(NET_GRO_STRIDE)) == NULL)
+			return -E_NOMEM;
+		if ((r = open_sock(n, &w->sock, &cfg->addr, port, 1, 1)) != 0)
+			return r;
+		port = w->sock.port;
+	}
+	return 0;
+}
+
 int
 net_start(uv_loop_t *loop, const struct net_config *cfg,
     const struct net_ops *ops, struct net **out)
 {
 	char as[NET_ADDRSTRLEN];
+	struct sockaddr_storage a;
 	struct net *n;
-	int i, r, saved;
+	int i, r, nsock, saved;
 
+	if (cfg->workers > NET_WORKERS_MAX)
+		return -E_INVAL;
 	if ((n = calloc(1, sizeof(*n))) == NULL)
 		return -E_NOMEM;
 	n->ops = *ops;
 	n->family = cfg->addr.ss_family;
+	n->gso = 1;
 	n->sock[0].fd = n->sock[1].fd = -1;
-	if ((r = open_sock(n, &n->sock[0], &cfg->addr, cfg->port, 0)) != 0 ||
-	    (r = open_sock(n, &n->sock[1], &cfg->addr, cfg->nat_port, 1)) != 0)
-		goto fail;
+	nsock = cfg->workers > 0 ? 1 : 2;
 	for (i = 0; i < 2; i++) {
+		n->sock[i].st = &n->st;
+		n->sock[i].esp = ops->esp;
+		n->sock[i].esp_arg = ops->arg;
+	}
+	if ((n->rx = rx_new(nsock == 2 ? NET_GRO_STRIDE : NET_SLOT)) == NULL) {
+		r = -E_NOMEM;
+		goto fail;
+	}
+	n->sock[0].rx = n->sock[1].rx = n->rx;
+	if ((r = open_sock(n, &n->sock[0], &cfg->addr, cfg->port, 0, 0)) != 0 ||
+	    (nsock == 2 && (r = open_sock(n, &n->sock[1], &cfg->addr,
+	    cfg->nat_port, 1, 0)) != 0) ||
+	    (cfg->workers > 0 && (r = open_workers(n, cfg)) != 0))
+		goto fail;
+	if (cfg->workers > 0) {
+		if (uv_async_init(loop, &n->ike_async, on_ikeq) != 0) {
+			errno = EINVAL;
+			r = -E_SYS;
+			goto fail;
+		}
+		n->ike_async.data = n;
+		n->async_open = 1;
+		n->nhandles++;
+	}
+	for (i = 0; i < nsock; i++) {
 		if (uv_poll_init(loop, &n->sock[i].poll, n->sock[i].fd) != 0) {
 			errno = EINVAL;
 			r = -E_SYS;
 			goto fail;
 		}
 		n->sock[i].open = 1;
+		n->nhandles++;
 		n->sock[i].poll.data = &n->sock[i];
 		uv_poll_start(&n->sock[i].poll, UV_READABLE, on_readable);
 	}
-	{
-		struct sockaddr_storage a = cfg->addr;
-
-		set_port(&a, n->sock[0].port);
+	a = cfg->addr;
+	set_port(&a, n->sock[0].port);
+	if (cfg->workers > 0)
+		log_info(SUB_NET, "listening on %s, NAT-T port %u (%u "
+		    "sockets, one per data-plane thread)",
+		    net_addr_str((const struct sockaddr *)&a, as, sizeof(as)),
+		    n->workers[0].sock.port, cfg->workers);
+	else
 		log_info(SUB_NET, "listening on %s, NAT-T port %u",
 		    net_addr_str((const struct sockaddr *)&a, as, sizeof(as)),
 		    n->sock[1].port);
-	}
 	*out = n;
 	return 0;
 fail:
 	saved = errno;
-	if (n->sock[0].open || n->sock[1].open) {
+	if (n->nhandles > 0) {
 		/* Handles were initialized: they must go through uv_close. */
 		net_close(n, NULL, NULL);
-	} else {
-		for (i = 0; i < 2; i++)
-			if (n->sock[i].fd >= 0)
-				close(n->sock[i].fd);
-		free(n);
-	}
+	} else
+		net_free(n);
 	errno = saved;
 	return r;
+}
+
+/* The socket that sends on the NAT-T port from the loop. */
+static struct net_sock *
+natt_sock(struct net *n)
+{
+	return n->nworkers > 0 ? &n->workers[0].sock : &n->sock[1];
 }
 
 /* Fills mh to send along p: destination, and the source address as a
@@ -428,7 +671,7 @@ net_send(struct net *n, const struct net_path *p, int ike, struct span dgram)
 		struct cmsghdr	align;
 		uint8_t		b[NET_CBUF];
 	} cbuf;
-	struct net_sock *s = &n->sock[p->natt ? 1 : 0];
+	struct net_sock *s = p->natt ? natt_sock(n) : &n->sock[0];
 	struct iovec iov[2];
 	struct msghdr mh;
 	size_t k = 0;
@@ -440,11 +683,13 @@ net_send(struct net *n, const struct net_path *p, int ike, struct span dgram)
 	iov[k].iov_base = (void *)dgram.p;
 	iov[k++].iov_len = dgram.len;
 	prepare_msg(n, p, &mh, iov, k, cbuf.b, sizeof(cbuf.b));
+	/* With workers, s is a worker's socket, used from this thread too:
+	 * the kernel serializes sendmsg on one socket. */
 	if (sendmsg(s->fd, &mh, MSG_DONTWAIT) < 0) {
-		n->st.tx_err++;
+		cnt_add(&n->st.tx_err, 1);
 		return -E_SYS;
 	}
-	n->st.tx++;
+	cnt_add(&n->st.tx, 1);
 	return 0;
 }
 
@@ -482,8 +727,11 @@ same_path(const struct net_path *a, const struct net_path *b)
 	    1 : memcmp(&a->local, &b->local, sa_len(a->local.ss_family)) == 0);
 }
 
-size_t
-net_send_esp(struct net *n, const struct net_path *const *paths,
+/* net_send_esp on fd (whose port is port), with the caller thread's
+ * segmentation flag *gsop and counters st. */
+static size_t
+send_esp(const struct net *n, int fd, uint16_t port, int *gsop,
+    struct net_stats *st, const struct net_path *const *paths,
     const struct span *dgrams, size_t count)
 {
 	union {
@@ -493,9 +741,8 @@ net_send_esp(struct net *n, const struct net_path *const *paths,
 	struct mmsghdr mm[NET_TX_MAX];
 	struct iovec iov[NET_TX_MAX];
 	size_t first[NET_TX_MAX], nseg[NET_TX_MAX];
-	struct net_sock *s = &n->sock[1];
 	size_t done = 0, sent = 0, base, i, j, k, m, nm, seg, tot, x;
-	int r, e, gso = s->gso;
+	int r, e, gso = *gsop;
 
 	while (done < count) {
 		base = done;
@@ -533,14 +780,14 @@ net_send_esp(struct net *n, const struct net_path *const *paths,
 		}
 		done = base + k;
 		for (m = 0; m < nm; m += (size_t)r) {
-			r = sendmmsg(s->fd, mm + m, (unsigned)(nm - m),
+			r = sendmmsg(fd, mm + m, (unsigned)(nm - m),
 			    MSG_DONTWAIT);
 			if (r > 0) {
 				for (x = m; x < m + (size_t)r; x++) {
-					n->st.tx_esp += nseg[x];
+					cnt_add(&st->tx_esp, nseg[x]);
 					sent += nseg[x];
 					if (nseg[x] > 1)
-						n->st.tx_gso++;
+						cnt_add(&st->tx_gso, 1);
 				}
 				continue;
 			}
@@ -550,9 +797,9 @@ net_send_esp(struct net *n, const struct net_path *const *paths,
 				/* No segmentation on this kernel or route
 				 * (no checksum offload, xfrm): send plainly
 				 * from here on. */
-				s->gso = gso = 0;
+				*gsop = gso = 0;
 				log_warn(SUB_NET, "UDP segmentation off on "
-				    "port %u", s->port);
+				    "port %u", port);
 				done = base + first[m];
 				break;
 			}
@@ -566,42 +813,123 @@ net_send_esp(struct net *n, const struct net_path *const *paths,
 			/* A full socket buffer or an unreachable peer: the
 			 * first message is lost, try the rest (ESP has no
 			 * retransmissions of its own; TCP inside does). */
-			n->st.tx_err += nseg[m];
+			cnt_add(&st->tx_err, nseg[m]);
 			r = 1;
 		}
 	}
 	return sent;
 }
 
+size_t
+net_send_esp(struct net *n, const struct net_path *const *paths,
+    const struct span *dgrams, size_t count)
+{
+	struct net_sock *s = natt_sock(n);
+
+	/* With workers, the worker's own gso flag is its thread's: the
+	 * loop keeps a copy of its own. */
+	return send_esp(n, s->fd, s->port, n->nworkers > 0 ? &n->gso :
+	    &s->gso, &n->st, paths, dgrams, count);
+}
+
+unsigned
+net_workers(const struct net *n)
+{
+	return n->nworkers;
+}
+
+struct net_worker *
+net_worker_get(struct net *n, unsigned i)
+{
+	return i < n->nworkers ? &n->workers[i] : NULL;
+}
+
+int
+net_worker_start(struct net_worker *w, uv_loop_t *loop, net_esp_fn *esp,
+    void *arg)
+{
+	struct net_sock *s = &w->sock;
+
+	if (s->open)
+		return -E_STATE;
+	s->esp = esp;
+	s->esp_arg = arg;
+	s->closing = 0;
+	if (uv_poll_init(loop, &s->poll, s->fd) != 0) {
+		errno = EINVAL;
+		return -E_SYS;
+	}
+	s->open = 1;
+	s->poll.data = s;
+	uv_poll_start(&s->poll, UV_READABLE, on_readable);
+	return 0;
+}
+
+static void
+on_worker_closed(uv_handle_t *h)
+{
+	struct net_sock *s = h->data;
+
+	s->open = 0;
+}
+
+void
+net_worker_stop(struct net_worker *w)
+{
+	struct net_sock *s;
+
+	if (w == NULL)
+		return;
+	s = &w->sock;
+	if (!s->open || s->closing)
+		return;
+	s->closing = 1;
+	uv_poll_stop(&s->poll);
+	uv_close((uv_handle_t *)&s->poll, on_worker_closed);
+}
+
+size_t
+net_worker_send_esp(struct net_worker *w, const struct net_path *const *paths,
+    const struct span *dgrams, size_t count)
+{
+	return send_esp(w->sock.net, w->sock.fd, w->sock.port, &w->sock.gso,
+	    &w->st, paths, dgrams, count);
+}
+
+void
+net_worker_get_stats(const struct net_worker *w, struct net_stats *st)
+{
+	stats_read(&w->st, st, 0);
+}
+
 void
 net_ports(const struct net *n, uint16_t *port, uint16_t *nat_port)
 {
 	*port = n->sock[0].port;
-	*nat_port = n->sock[1].port;
+	*nat_port = n->nworkers > 0 ? n->workers[0].sock.port :
+	    n->sock[1].port;
 }
 
 void
 net_get_stats(const struct net *n, struct net_stats *st)
 {
-	*st = n->st;
+	unsigned i;
+
+	stats_read(&n->st, st, 0);
+	for (i = 0; i < n->nworkers; i++)
+		stats_read(&n->workers[i].st, st, 1);
 }
 
 static void
 on_closed(uv_handle_t *h)
 {
-	struct net_sock *s = h->data;
-	struct net *n = s->net;
+	struct net *n = h->data;
 	void (*cb)(void *) = n->close_cb;
 	void *arg = n->close_arg;
-	int i;
 
-	s->open = 0;
-	if (n->sock[0].open || n->sock[1].open)
+	if (--n->nhandles > 0)
 		return;
-	for (i = 0; i < 2; i++)
-		if (n->sock[i].fd >= 0)
-			close(n->sock[i].fd);
-	free(n);
+	net_free(n);
 	if (cb != NULL)
 		cb(arg);
 }
@@ -609,25 +937,30 @@ on_closed(uv_handle_t *h)
 void
 net_close(struct net *n, void (*cb)(void *), void *arg)
 {
-	int i, any = 0;
+	int i;
 
 	if (n == NULL || n->closing)
 		return;
 	n->closing = 1;
 	n->close_cb = cb;
 	n->close_arg = arg;
-	for (i = 0; i < 2; i++)
-		if (n->sock[i].open) {
-			any = 1;
-			uv_poll_stop(&n->sock[i].poll);
-			uv_close((uv_handle_t *)&n->sock[i].poll, on_closed);
-		}
-	if (!any) {
-		for (i = 0; i < 2; i++)
-			if (n->sock[i].fd >= 0)
-				close(n->sock[i].fd);
-		free(n);
+	if (n->nhandles == 0) {
+		net_free(n);
 		if (cb != NULL)
 			cb(arg);
+		return;
+	}
+	for (i = 0; i < 2; i++) {
+		n->sock[i].closing = 1;
+		if (n->sock[i].open) {
+			n->sock[i].open = 0;
+			uv_poll_stop(&n->sock[i].poll);
+			n->sock[i].poll.data = n;
+			uv_close((uv_handle_t *)&n->sock[i].poll, on_closed);
+		}
+	}
+	if (n->async_open) {
+		n->async_open = 0;
+		uv_close((uv_handle_t *)&n->ike_async, on_closed);
 	}
 }

@@ -277,6 +277,7 @@ test_defaults(void)
 	    gw->log_level[SUB_ESP] == LOGL_WARN &&
 	    gw->log_level[SUB_MAIN] == LOGL_WARN,
 	    "log_level: all warn, ike debug (indented line, inline comment)");
+	is_int(gw->dataplane_threads, 0, "dataplane_threads: auto by default");
 
 	pr = cfg_proposal_find(c, "default");
 	ok(pr != NULL && pr->line == 0 && pr->nencr == 5 &&
@@ -376,6 +377,16 @@ static const struct bad {
 	    "unknown backend \"gnutls\"" },
 	{ "[gateway]\ncrypto = auto, openssl\n", 2, "unknown backend" },
 	{ "[gateway]\nhalf_open_timeout = 0\n", 2, "from 1 to 300" },
+	{ "[gateway]\ndataplane_threads = 0\n", 2,
+	    "dataplane_threads = \"0\": expected \"auto\" or a number of "
+	    "threads from 1 to 64" },
+	{ "[gateway]\ndataplane_threads = 65\n", 2, "from 1 to 64" },
+	{ "[gateway]\ndataplane_threads = -1\n", 2, "from 1 to 64" },
+	{ "[gateway]\ndataplane_threads = 02\n", 2, "from 1 to 64" },
+	{ "[gateway]\ndataplane_threads = two\n", 2, "from 1 to 64" },
+	{ "[gateway]\ndataplane_threads = 99999999999999999999999\n", 2,
+	    "from 1 to 64" },
+	{ "[gateway]\ndataplane_threads = Auto\n", 2, "from 1 to 64" },
 	{ "[gateway]\ntun = a/b\n", 2, "not a valid interface name" },
 	{ "[gateway]\ntun = ikegate-tunnel-0\n", 2,
 	    "not a valid interface name" },
@@ -590,6 +601,40 @@ test_many(void)
 	}
 	is_int(n, 7, "many errors: printed one per line, sorted by line");
 	free(out);
+}
+
+/* dataplane_threads: the bounds and "auto" (0, counted by the daemon). */
+static void
+test_threads(void)
+{
+	static const struct {
+		const char	*v;
+		unsigned	 want;
+	} good[] = {
+		{ "auto", 0 }, { "1", 1 }, { "2", 2 }, { "64", 64 },
+	};
+	const struct cfg_gateway *gw;
+	struct cfg *c;
+	char text[512], *out;
+	unsigned nerr;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		c = NULL;
+		snprintf(text, sizeof(text), "[gateway]\ndataplane_threads = "
+		    "%s\n[pool p]\nrange = 198.18.20.5 - 198.18.20.10\n"
+		    "[policy q]\npool = p\n[profile r]\nmatch = any\n"
+		    "local_auth = psk\nremote_auth = psk\n"
+		    "psk = ThreadsProfileSecret-0042\npolicy = q\n", good[i].v);
+		out = load("t.ini", text, &rc, &nerr, &c);
+		is_int(rc, 0, "dataplane_threads = %s loads", good[i].v);
+		gw = c != NULL ? cfg_gateway(c) : NULL;
+		ok(gw != NULL && gw->dataplane_threads == good[i].want,
+		    "dataplane_threads = %s is %u", good[i].v, good[i].want);
+		free(out);
+		cfg_free(c);
+	}
 }
 
 static void
@@ -873,6 +918,7 @@ main(void)
 	test_defaults();
 	test_bad();
 	test_many();
+	test_threads();
 	test_reconnect_psk();
 	test_dangling();
 	test_match();

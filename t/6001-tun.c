@@ -777,6 +777,178 @@ test_v6(void)
 	tun_close(t);
 }
 
+/*
+ * Reads both queues (non-blocking) for up to ms milliseconds, marking in
+ * seen[i] each UDP datagram "mq <i>" to port 20000 + i from dst; counts
+ * per queue go to per[]. Returns how many of the n were seen at least
+ * once; a datagram seen twice makes *dup nonzero.
+ */
+#define MQ_FLOWS	64
+
+static int
+mq_collect(struct tun *const *q, size_t nq, const char *dst, int *seen,
+    int n, int *per, int *dup, int ms)
+{
+	static uint8_t b[PKT_MAX];
+	struct tun_pkt pk = { .buf = b, .cap = sizeof(b), .len = 0 };
+	struct pollfd pfd[4];
+	char msg[32];
+	int got = 0, i, j, k, r;
+	size_t x;
+
+	for (x = 0; x < nq; x++) {
+		pfd[x].fd = tun_fd(q[x]);
+		pfd[x].events = POLLIN;
+	}
+	for (i = 0; i < ms / 10 && got < n; i++) {
+		if (poll(pfd, (nfds_t)nq, 10) < 0)
+			break;
+		for (x = 0; x < nq; x++)
+			while ((r = tun_read_batch(q[x], &pk, 1, 0)) == 1)
+				for (j = 0; j < n; j++) {
+					snprintf(msg, sizeof(msg), "mq %d", j);
+					if (!is_udp(b, pk.len, NULL, dst,
+					    (uint16_t)(20000 + j), msg))
+						continue;
+					k = seen[j]++;
+					if (k > 0)
+						*dup = 1;
+					else
+						got++;
+					per[x]++;
+					break;
+				}
+	}
+	return got;
+}
+
+static void
+test_multi_queue(void)
+{
+	static uint8_t b[PKT_MAX], reply[PKT_MAX];
+	struct tun *q[2] = { NULL, NULL }, *x = NULL;
+	struct tun_pkt pk = { .buf = b, .cap = sizeof(b), .len = 0 };
+	struct tun_prefix p;
+	struct echo_want ew;
+	int seen[MQ_FLOWS], per[2] = { 0, 0 }, dup = 0, i, e = 0, got, w;
+	char msg[32];
+
+	is_int(tun_open("ikegmq0", TUN_OPEN_CREATE | TUN_OPEN_MULTI_QUEUE,
+	    &q[0]), 0, "create multi-queue ikegmq0");
+	if (q[0] == NULL)
+		return;
+	ok(tun_multi_queue(q[0]) && tun_created(q[0]), "first queue");
+	is_int(tun_open_queue(q[0], &q[1]), 0, "open a second queue");
+	if (q[1] == NULL) {
+		tun_close(q[0]);
+		return;
+	}
+	ok(tun_multi_queue(q[1]) && tun_created(q[1]) &&
+	    strcmp(tun_name(q[1]), "ikegmq0") == 0 &&
+	    tun_fd(q[1]) != tun_fd(q[0]) && tun_offload(q[1], NULL, NULL) ==
+	    0, "same device, its own fd, plain format");
+	is_int(tun_open("ikegmq0", 0, &x), -TUN_E_NOTSUP,
+	    "a single-queue open of it: NOTSUP");
+	is_int(tun_open("ikegmq0", TUN_OPEN_MULTI_QUEUE, &x), -TUN_E_BUSY,
+	    "another multi-queue open while we hold it: BUSY");
+	ok(x == NULL, "and no handle");
+	is_int(tun_open("ikegsq0", TUN_OPEN_CREATE, &x), 0,
+	    "create single-queue ikegsq0");
+	{
+		struct tun *y = (struct tun *)&y;
+
+		is_int(tun_open_queue(x, &y), -TUN_E_INVAL,
+		    "a single-queue device has no second queue");
+		ok(y == NULL, "failed queue open leaves *out NULL");
+	}
+	tun_close(x);
+	x = NULL;
+
+	is_int(tun_set_nonblock(q[0], 1), 0, "queue 0 non-blocking");
+	is_int(tun_set_nonblock(q[1], 1), 0, "queue 1 non-blocking");
+	is_int(tun_link_up("ikegmq0"), 0, "link up");
+	p = pfx("198.18.9.1", 24);
+	is_int(tun_addr_add("ikegmq0", &p), 0, "add 198.18.9.1/24");
+	p = pfx("198.18.10.0", 24);
+	is_int(tun_route_add("ikegmq0", &p), 0, "route 198.18.10.0/24");
+
+	/* RFC 768 datagrams of MQ_FLOWS flows (one destination port each):
+	 * the kernel hashes each flow to a queue; with a random hash key,
+	 * all of them on one queue has probability 2^-63. */
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < MQ_FLOWS && e == 0; i++) {
+		snprintf(msg, sizeof(msg), "mq %d", i);
+		e = udp_send(NULL, "198.18.10.7", (uint16_t)(20000 + i), msg);
+	}
+	is_int(e, 0, "send %d flows into the device", MQ_FLOWS);
+	got = mq_collect(q, 2, "198.18.10.7", seen, MQ_FLOWS, per, &dup,
+	    3000);
+	is_int(got, MQ_FLOWS, "every datagram is read from a queue");
+	ok(!dup, "each exactly once");
+	ok(per[0] > 0 && per[1] > 0, "both queues carry flows (%d + %d)",
+	    per[0], per[1]);
+
+	/* Writes work on any queue: an echo request written on queue 1. */
+	pk.len = echo4(b, "198.18.10.9", "198.18.9.1", 0x6011, 1);
+	ew = (struct echo_want){ "198.18.9.1", "198.18.10.9", 0x6011, 1 };
+	w = tun_write_batch(q[1], &pk, 1, 0);
+	is_int(w, 1, "write an echo request on queue 1");
+	got = read_until(q[1], match_reply4, &ew, reply, 300) != 0 ||
+	    read_until(q[0], match_reply4, &ew, reply, 300) != 0;
+	ok(got, "the kernel's echo reply comes out of a queue");
+
+	/* Queues close independently; the device goes with the last. */
+	tun_close(q[0]);
+	ok(if_nametoindex("ikegmq0") != 0, "closing queue 0 keeps it");
+	is_int(tun_open_queue(q[1], &x), 0, "queue 1 can open another");
+	tun_close(x);
+	x = NULL;
+	tun_close(q[1]);
+	ok(if_nametoindex("ikegmq0") == 0, "closing the last removes it");
+}
+
+/* Attaching to persistent multi-queue devices an administrator made. */
+static void
+test_persistent_mq(void)
+{
+	char *mk_m[] = { "ip", "tuntap", "add", "dev", "ikegpm0", "mode", "tun",
+	    "multi_queue", NULL };
+	char *mk_s[] = { "ip", "tuntap", "add", "dev", "ikegps0", "mode", "tun",
+	    NULL };
+	struct tun *t = NULL, *q = NULL, *x = NULL;
+
+	if (!have_cmd("ip")) {
+		skip("ip(8) not installed: no persistent devices");
+		return;
+	}
+	is_int(run(mk_m), 0, "ip tuntap add dev ikegpm0 mode tun multi_queue");
+	is_int(run(mk_s), 0, "ip tuntap add dev ikegps0 mode tun");
+	is_int(tun_open("ikegpm0", TUN_OPEN_ATTACH, &x), -TUN_E_NOTSUP,
+	    "ATTACH it single-queue: NOTSUP");
+	is_int(tun_open("ikegps0", TUN_OPEN_ATTACH | TUN_OPEN_MULTI_QUEUE,
+	    &x), -TUN_E_NOTSUP, "ATTACH a single-queue device as "
+	    "multi-queue: NOTSUP");
+	is_int(tun_open("ikegps0", TUN_OPEN_MULTI_QUEUE, &x), -TUN_E_NOTSUP,
+	    "open it as multi-queue: NOTSUP");
+	is_int(tun_open("ikegpm0", TUN_OPEN_ATTACH | TUN_OPEN_MULTI_QUEUE,
+	    &t), 0, "ATTACH it multi-queue");
+	ok(t != NULL && !tun_created(t) && tun_multi_queue(t),
+	    "attached, not created");
+	if (t == NULL)
+		return;
+	is_int(tun_open_queue(t, &q), 0, "and a second queue");
+	ok(q != NULL && !tun_created(q), "attached too");
+	is_int(tun_open("ikegpm0", TUN_OPEN_ATTACH | TUN_OPEN_MULTI_QUEUE,
+	    &x), -TUN_E_BUSY, "ATTACH again while held: BUSY");
+	tun_close(t);
+	tun_close(q);
+	ok(if_nametoindex("ikegpm0") != 0, "ikegpm0 persists");
+	is_int(tun_open("ikegpm0", TUN_OPEN_MULTI_QUEUE, &t), 0,
+	    "default open attaches once free");
+	ok(t != NULL && !tun_created(t), "not created");
+	tun_close(t);
+}
+
 /* What the unprivileged child reports, in order. */
 enum {
 	C_ATTACH, C_CREATED, C_MTU_R, C_MTU, C_UP, C_SETMTU, C_ADDR,
@@ -983,6 +1155,8 @@ main(void)
 	test_args();
 	test_v4();
 	test_v6();
+	test_multi_queue();
 	test_persistent();
+	test_persistent_mq();
 	return done_testing();
 }

@@ -11,7 +11,10 @@
  *  - TCP data towards the kernel's socket coalesced by gso_coalesce and
  *    written as one GSO super-packet with tun_write_iov: the socket
  *    receives every byte (the kernel accepted the header and checksum);
- *  - UDP_SEGMENT sends that come out as USO super-packets, IPv4 and IPv6.
+ *  - UDP_SEGMENT sends that come out as USO super-packets, IPv4 and IPv6;
+ *  - a multi-queue device (TUN_OPEN_MULTI_QUEUE): a second queue has the
+ *    first one's header and offloads, and flows of USO sends spread over
+ *    both queues arrive whole.
  * Addresses: 198.18.0.0/15 (RFC 2544), 2001:db8::/32 (RFC 3849). Needs
  * root; skipped otherwise.
  */
@@ -584,6 +587,103 @@ test_persist(void)
 	tun_close(t);
 }
 
+/*
+ * Multi-queue with offloads: the header and offloads are the device's, so
+ * the second queue reads the same format. MQ_FLOWS UDP flows (one
+ * destination port each) of MQ_BYTES bytes sent with UDP_SEGMENT: every
+ * byte comes out of one queue or the other, and both queues carry some.
+ */
+#define MQ_FLOWS	16
+#define MQ_BYTES	3000
+
+static void
+test_multi_queue(void)
+{
+	static uint8_t b[BIG];
+	struct tun_pkt pk = { .buf = b, .cap = sizeof(b) };
+	struct tun *q[2] = { NULL, NULL };
+	struct pollfd pfd[2];
+	struct tun_prefix p;
+	struct gso_hdr h;
+	size_t bytes[MQ_FLOWS], total = 0, bad = 0, supers = 0, per[2] = { 0 };
+	int fd, gso = 1000, i, j, n, x, e = 0;
+	uint16_t port;
+
+	if (tun_open("ikegom0", TUN_OPEN_CREATE | TUN_OPEN_OFFLOAD |
+	    TUN_OPEN_MULTI_QUEUE, &q[0]) != 0 ||
+	    tun_open_queue(q[0], &q[1]) != 0) {
+		ok(0, "a multi-queue device with offloads, two queues");
+		tun_close(q[0]);
+		return;
+	}
+	ok(1, "a multi-queue device with offloads, two queues");
+	is_int(tun_offload(q[1], NULL, NULL), tun_offload(q[0], NULL, NULL),
+	    "the second queue has the first one's offloads");
+	is_int(tun_offload(q[0], NULL, NULL), off_bits,
+	    "and they are those of a single-queue device");
+	ok(tun_set_nonblock(q[0], 1) == 0 && tun_set_nonblock(q[1], 1) == 0 &&
+	    tun_link_up("ikegom0") == 0, "non-blocking, link up");
+	p = pfx("198.18.5.1", 24);
+	is_int(tun_addr_add("ikegom0", &p), 0, "address 198.18.5.1/24");
+
+	memset(bytes, 0, sizeof(bytes));
+	fill(data, MQ_BYTES, 7);
+	for (i = 0; i < MQ_FLOWS && e == 0; i++) {
+		if ((fd = sock_to(AF_INET, SOCK_DGRAM, "198.18.5.1",
+		    "198.18.5.2", (uint16_t)(30000 + i), 0)) == -1) {
+			e = errno;
+			break;
+		}
+		if (setsockopt(fd, SOL_UDP, UDP_SEGMENT, &gso,
+		    sizeof(gso)) != 0 || send(fd, data, MQ_BYTES, 0) !=
+		    MQ_BYTES)
+			e = errno;
+		close(fd);
+	}
+	is_int(e, 0, "%d flows of %d bytes sent with UDP_SEGMENT", MQ_FLOWS,
+	    MQ_BYTES);
+	for (x = 0; x < 2; x++) {
+		pfd[x].fd = tun_fd(q[x]);
+		pfd[x].events = POLLIN;
+	}
+	for (i = 0; i < 300 && total < (size_t)MQ_FLOWS * MQ_BYTES; i++) {
+		if (poll(pfd, 2, 10) < 0)
+			break;
+		for (x = 0; x < 2; x++)
+			while ((n = tun_read_batch(q[x], &pk, 1, 0)) == 1) {
+				if (pk.len < 28 || b[0] != 0x45 || b[9] != 17)
+					continue;
+				gso_hdr_decode(pk.vnet, &h);
+				port = get16(b + 22);
+				j = port - 30000;
+				if (j < 0 || j >= MQ_FLOWS)
+					continue;
+				/* One IP and UDP header, then the data of
+				 * one datagram or of a USO super-packet. */
+				if (get16(b + 2) != pk.len || memcmp(b + 28,
+				    data + bytes[j] % MQ_BYTES, pk.len -
+				    28) != 0)
+					bad++;
+				supers += h.gso_type != GSO_NONE;
+				bytes[j] += pk.len - 28;
+				total += pk.len - 28;
+				per[x] += pk.len - 28;
+			}
+	}
+	for (j = 0, n = 0; j < MQ_FLOWS; j++)
+		n += bytes[j] == MQ_BYTES;
+	is_int(n, MQ_FLOWS, "every flow arrives whole, in order");
+	is_int((int)bad, 0, "headers and bytes intact in both queues");
+	ok(per[0] > 0 && per[1] > 0, "both queues carry flows (%zu + %zu "
+	    "bytes)", per[0], per[1]);
+	if (off_bits & TUN_OFF_USO)
+		ok(supers > 0, "as USO super-packets (%zu)", supers);
+	else
+		skip("no USO in this kernel");
+	tun_close(q[0]);
+	tun_close(q[1]);
+}
+
 int
 main(void)
 {
@@ -635,6 +735,7 @@ main(void)
 	tun_close(t);
 
 	test_persist();
+	test_multi_queue();
 
 	/* Without the flag: no header, no offloads, nothing to say. */
 	is_int(tun_open("ikego1", TUN_OPEN_CREATE, &t), 0, "plain open");

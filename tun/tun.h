@@ -23,6 +23,16 @@
  * (IFF_VNET_HDR, TUNSETOFFLOAD; the recipe of wireguard-go's
  * tun/tun_linux.go). One read or write then moves many segments.
  *
+ * Multi-queue (TUN_OPEN_MULTI_QUEUE, Linux IFF_MULTI_QUEUE): the device
+ * has several queues, each its own fd, opened with tun_open() and then
+ * tun_open_queue(). The kernel spreads the packets it routes into the
+ * device over the queues by flow (a hash of the addresses and ports; a
+ * flow whose packets were last written on a queue is read from that
+ * queue), so one thread per queue sees whole flows. A packet may be
+ * written on any queue. Every queue has the packet format and offloads of
+ * the first: the virtio-net header and TUNSETOFFLOAD are properties of
+ * the device, not of the queue.
+ *
  * Device configuration (tun_link_*, tun_addr_*, tun_route_*) takes an
  * interface name rather than a handle, so it can later move behind the
  * privileged process (core/priv) while the handle stays in the engine. It
@@ -63,13 +73,18 @@ enum tun_err {
  * tun_open() flags. Neither CREATE nor ATTACH: attach to the device if it
  * exists, else create it. Bits 0x0100 and up are for extensions that
  * change the packet format or the number of fds (virtio-net header
- * offloads; multi-queue later); unknown bits are refused.
+ * offloads, multi-queue); unknown bits are refused.
  */
 #define TUN_OPEN_CREATE	0x0001	/* create; -TUN_E_EXIST if it exists */
 #define TUN_OPEN_ATTACH	0x0002	/* attach to an existing persistent
 				 * device only; -TUN_E_NODEV if absent */
 #define TUN_OPEN_OFFLOAD 0x0100	/* virtio-net headers and offloads when
 				 * the kernel has them: see tun_offload */
+#define TUN_OPEN_MULTI_QUEUE 0x0200 /* a multi-queue device: more queues
+				 * with tun_open_queue */
+
+/* Most queues one device may have (the kernel's MAX_TAP_QUEUES). */
+#define TUN_QUEUES_MAX	256
 
 /* The virtio-net header that precedes every packet in offload mode. */
 #define TUN_VNET_HDR_LEN 10
@@ -116,7 +131,10 @@ struct tun_prefix {
  * is 0 or one of TUN_OPEN_CREATE and TUN_OPEN_ATTACH, or'ed with
  * TUN_OPEN_OFFLOAD: the device is then opened with IFF_VNET_HDR and the
  * checksum, TSO and USO offloads the kernel takes; when it refuses the
- * header, tun_open falls back to a plain device (tun_offload tells).
+ * header, tun_open falls back to a plain device (tun_offload tells); and
+ * with TUN_OPEN_MULTI_QUEUE: the handle is the device's first queue, and
+ * a device that exists must be a multi-queue one ("ip tuntap add ...
+ * multi_queue") with no queue attached by anyone else.
  * Attaching to a persistent device needs no
  * privilege when it was made for this user ("ip tuntap add dev ikeg0 mode
  * tun user ikegate"); creating one needs CAP_NET_ADMIN. The fd is
@@ -124,14 +142,35 @@ struct tun_prefix {
  * Returns 0 and a handle owned by the caller in *out, or -TUN_E_NAME,
  * -TUN_E_INVAL, -TUN_E_NODRV, -TUN_E_PERM (may not create), -TUN_E_NODEV
  * (ATTACH: no such device, or not a persistent one), -TUN_E_NOTTUN,
- * -TUN_E_OWNER, -TUN_E_BUSY, -TUN_E_EXIST (CREATE), -TUN_E_NOTSUP (a
- * multi-queue device), -TUN_E_NOMEM, -TUN_E_SYS. Does not log.
+ * -TUN_E_OWNER, -TUN_E_BUSY, -TUN_E_EXIST (CREATE), -TUN_E_NOTSUP (the
+ * device exists and is multi-queue while TUN_OPEN_MULTI_QUEUE is not
+ * given, or the other way round), -TUN_E_NOMEM, -TUN_E_SYS. Does not log.
  */
 int		 tun_open(const char *name, unsigned int flags,
 		    struct tun **out) TUN_WUR;
 
+/*
+ * Opens one more queue of the multi-queue device whose queue t (borrowed)
+ * is: a new handle, owned by the caller in *out, with its own fd
+ * (close-on-exec, blocking), packet format, offloads and name of t, and
+ * its own drop counters. Queues are independent: each may be closed at
+ * any time, and a device tun_open() created disappears with its last
+ * queue (tun_created() tells the same for every queue). Needs the same
+ * rights as attaching to the device. Returns 0, -TUN_E_INVAL (t is not
+ * multi-queue), -TUN_E_NODRV, -TUN_E_PERM, -TUN_E_NODEV (the device went
+ * away), -TUN_E_NOTSUP (the kernel took the queue with another packet
+ * format), -TUN_E_NOMEM, or -TUN_E_SYS (E2BIG: TUN_QUEUES_MAX reached).
+ * Does not log.
+ */
+int		 tun_open_queue(const struct tun *t, struct tun **out)
+		    TUN_WUR;
+
+/* Returns 1 when t is a queue of a multi-queue device, else 0. */
+int		 tun_multi_queue(const struct tun *t);
+
 /* Closes t; a device that tun_open() created and that was not made
- * persistent since disappears. NULL is a no-op. */
+ * persistent since disappears (a multi-queue one with its last queue).
+ * NULL is a no-op. */
 void		 tun_close(struct tun *t);
 
 /* Returns the file descriptor, for a poll watcher; t keeps owning it. */
@@ -163,7 +202,9 @@ int		 tun_mtu(const struct tun *t, unsigned int *mtu) TUN_WUR;
  * or -TUN_E_SYS. */
 int		 tun_set_nonblock(struct tun *t, int on) TUN_WUR;
 
-/* Copies the drop counters into *st. */
+/* Copies the drop counters into *st. Counters are atomic: threads that
+ * share a handle (reading and writing from several is allowed: each read
+ * and write is one packet) count right, and any thread may read them. */
 void		 tun_get_stats(const struct tun *t, struct tun_stats *st);
 
 /*

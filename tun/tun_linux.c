@@ -5,7 +5,9 @@
  *
  * Kernel references: drivers/net/tun.c (tun_set_iff: an existing device is
  * checked for type, then for owner; a new one needs CAP_NET_ADMIN; the
- * IFF_VNET_HDR flag is taken per attach; set_offload), drivers/net/
+ * IFF_VNET_HDR flag is taken per attach, except that the further queues
+ * of a multi-queue device keep the first one's flags; set_offload;
+ * tun_automq_select_queue spreads flows over queues), drivers/net/
  * tun_vnet.h (the header on reads and writes) and
  * Documentation/networking/tuntap.rst; rtnetlink(7) and netlink(7) for
  * the message layout (every header and attribute 4-byte aligned).
@@ -54,6 +56,7 @@ struct tun {
 	int		 fd;
 	int		 nonblock;
 	int		 created;
+	int		 mq;		/* IFF_MULTI_QUEUE */
 	unsigned int	 offload;	/* TUN_OFF_* */
 	const char	*off_note;	/* what was refused, or NULL */
 	int		 off_err;	/* and its errno */
@@ -77,6 +80,8 @@ struct linkinfo {
 	int		 kind_tun;	/* IFLA_INFO_KIND is "tun" */
 	unsigned int	 tun_type;	/* IFF_TUN, IFF_TAP or 0 (unknown) */
 	int		 multi_queue;
+	unsigned int	 queues;	/* attached, enabled or not; 0: the
+					 * kernel does not say (< 4.15) */
 };
 
 /* An open NETLINK_ROUTE socket and its next sequence number. */
@@ -286,6 +291,15 @@ parse_tun_data(const uint8_t *p, size_t len, struct linkinfo *li)
 			li->tun_type = v[0];
 		else if (type == IFLA_TUN_MULTI_QUEUE)
 			li->multi_queue = v[0] != 0;
+		else if ((type == IFLA_TUN_NUM_QUEUES ||
+		    type == IFLA_TUN_NUM_DISABLED_QUEUES) &&
+		    vlen >= sizeof(uint32_t)) {
+			uint32_t u;
+
+			memcpy(&u, v, sizeof(u));
+			if (u <= TUN_QUEUES_MAX)
+				li->queues += u;
+		}
 	}
 	return r;
 }
@@ -485,7 +499,7 @@ setiff_error(const char *name, unsigned int flags, int e, int excl)
 	}
 	if (q == 0 && (!li.kind_tun || li.tun_type == IFF_TAP))
 		return -TUN_E_NOTTUN;
-	if (q == 0 && li.multi_queue)
+	if (q == 0 && li.multi_queue != !!(flags & TUN_OPEN_MULTI_QUEUE))
 		return -TUN_E_NOTSUP;
 	errno = e;
 	return -TUN_E_SYS;
@@ -564,7 +578,8 @@ open_dev(const char *name, unsigned int flags, int vnet, struct tun **out)
 	struct tun *t = NULL;
 	struct linkinfo li;
 	struct ifreq ifr;
-	int r = -TUN_E_SYS, excl, e;
+	unsigned int mode = flags & ~(unsigned int)TUN_OPEN_MULTI_QUEUE;
+	int r = -TUN_E_SYS, excl, e, mq = !!(flags & TUN_OPEN_MULTI_QUEUE);
 
 	/* Attach must not create: see what name is first (the kernel would
 	 * make a new device for root). The IFF_PERSIST check below closes
@@ -574,7 +589,7 @@ open_dev(const char *name, unsigned int flags, int vnet, struct tun **out)
 			return r;
 		if (!li.kind_tun || li.tun_type == IFF_TAP)
 			return -TUN_E_NOTTUN;
-		if (li.multi_queue)
+		if (li.multi_queue != mq)
 			return -TUN_E_NOTSUP;
 	}
 
@@ -596,12 +611,14 @@ open_dev(const char *name, unsigned int flags, int vnet, struct tun **out)
 		ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
 		if (vnet)
 			ifr.ifr_flags |= IFF_VNET_HDR;
+		if (mq)
+			ifr.ifr_flags |= IFF_MULTI_QUEUE;
 		if (excl)
 			ifr.ifr_flags |= IFF_TUN_EXCL;
 		if (ioctl(t->fd, TUNSETIFF, &ifr) == 0)
 			break;
 		e = errno;
-		if (e == EBUSY && excl && flags == 0 && name != NULL &&
+		if (e == EBUSY && excl && mode == 0 && name != NULL &&
 		    strchr(name, '%') == NULL) {
 			excl = 0;
 			continue;
@@ -626,6 +643,13 @@ open_dev(const char *name, unsigned int flags, int vnet, struct tun **out)
 	}
 	memcpy(t->name, ifr.ifr_name, sizeof(t->name) - 1);
 	t->name[sizeof(t->name) - 1] = '\0';
+	t->mq = mq;
+	/* A multi-queue device takes further queues without EBUSY: one
+	 * that another process holds a queue of is not ours to use. */
+	if (mq && !excl && link_lookup(t->name, &li) == 0 && li.queues > 1) {
+		r = -TUN_E_BUSY;
+		goto out;
+	}
 	/* A persistent device keeps the offloads an earlier opener set;
 	 * without a virtio-net header the kernel would then hand us
 	 * super-packets. Switch them off (an error only means there were
@@ -651,7 +675,7 @@ tun_open(const char *name, unsigned int flags, struct tun **out)
 
 	*out = NULL;
 	if ((flags & ~(TUN_OPEN_CREATE | TUN_OPEN_ATTACH |
-	    TUN_OPEN_OFFLOAD)) != 0 ||
+	    TUN_OPEN_OFFLOAD | TUN_OPEN_MULTI_QUEUE)) != 0 ||
 	    (flags & (TUN_OPEN_CREATE | TUN_OPEN_ATTACH)) ==
 	    (TUN_OPEN_CREATE | TUN_OPEN_ATTACH))
 		return -TUN_E_INVAL;
@@ -692,6 +716,69 @@ tun_open(const char *name, unsigned int flags, struct tun **out)
 	(*out)->off_note = note;
 	(*out)->off_err = err;
 	return 0;
+}
+
+int
+tun_open_queue(const struct tun *t, struct tun **out)
+{
+	struct tun *q = NULL;
+	struct ifreq ifr;
+	int r = -TUN_E_SYS, e, vnet = (t->offload & TUN_OFF_VNET) != 0;
+
+	*out = NULL;
+	if (!t->mq)
+		return -TUN_E_INVAL;
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return -TUN_E_NOMEM;
+	if ((q->fd = open(TUN_DEV, O_RDWR | O_CLOEXEC)) == -1) {
+		r = -TUN_E_NODRV;
+		goto out;
+	}
+	/* tun_set_iff: a further queue of an initialized multi-queue device
+	 * keeps the device's flags; ours must match only for the check
+	 * below. No IFF_TUN_EXCL: the device is there, t holds it. */
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, t->name, strlen(t->name));
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE;
+	if (vnet)
+		ifr.ifr_flags |= IFF_VNET_HDR;
+	if (ioctl(q->fd, TUNSETIFF, &ifr) == -1) {
+		e = errno;
+		r = e == EPERM ? -TUN_E_PERM : e == EINVAL ? -TUN_E_NOTSUP :
+		    -TUN_E_SYS;
+		errno = e;
+		goto out;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	if (ioctl(q->fd, TUNGETIFF, &ifr) == -1) {
+		r = -TUN_E_SYS;
+		goto out;
+	}
+	/* The packet format is the device's: reading a virtio-net header
+	 * that is not there (or the reverse) would corrupt every packet. */
+	if (!(ifr.ifr_flags & IFF_MULTI_QUEUE) ||
+	    !(ifr.ifr_flags & IFF_VNET_HDR) != !vnet) {
+		r = -TUN_E_NOTSUP;
+		goto out;
+	}
+	q->mq = 1;
+	q->created = t->created;
+	q->offload = t->offload;
+	q->off_note = t->off_note;
+	q->off_err = t->off_err;
+	memcpy(q->name, t->name, sizeof(q->name));
+	*out = q;
+	q = NULL;
+	r = 0;
+ out:
+	tun_close(q);
+	return r;
+}
+
+int
+tun_multi_queue(const struct tun *t)
+{
+	return t->mq;
 }
 
 void
@@ -764,7 +851,17 @@ tun_set_nonblock(struct tun *t, int on)
 void
 tun_get_stats(const struct tun *t, struct tun_stats *st)
 {
-	*st = t->st;
+	st->rx_truncated = __atomic_load_n(&t->st.rx_truncated,
+	    __ATOMIC_RELAXED);
+	st->tx_invalid = __atomic_load_n(&t->st.tx_invalid, __ATOMIC_RELAXED);
+}
+
+/* Drop counters: a handle may be written from several threads (queues of
+ * a device that has only one), and read from another. */
+static void
+st_inc(uint64_t *c)
+{
+	(void)__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
 }
 
 /* Returns the length an IP packet's header declares (RFC 791 total length;
@@ -819,7 +916,7 @@ tun_read_batch(struct tun *t, struct tun_pkt *pkts, size_t n, size_t off)
 		}
 		tries++;
 		if ((size_t)nr < hl) {
-			t->st.rx_truncated++;
+			st_inc(&t->st.rx_truncated);
 			continue;
 		}
 		nr -= (ssize_t)hl;
@@ -828,7 +925,7 @@ tun_read_batch(struct tun *t, struct tun_pkt *pkts, size_t n, size_t off)
 		 * its slot is checked against the packet's IP length. */
 		if ((size_t)nr > p->cap - off || ((size_t)nr == p->cap - off &&
 		    ip_len(p->buf + off, (size_t)nr) > (size_t)nr)) {
-			t->st.rx_truncated++;
+			st_inc(&t->st.rx_truncated);
 			continue;
 		}
 		p->len = (size_t)nr;
@@ -871,7 +968,7 @@ tun_write_batch(struct tun *t, const struct tun_pkt *pkts, size_t n,
 			/* tun_get_user: EINVAL for a packet that is neither
 			 * IPv4 nor IPv6 (or empty); that packet only. */
 			if (errno == EINVAL || errno == EMSGSIZE) {
-				t->st.tx_invalid++;
+				st_inc(&t->st.tx_invalid);
 				i++;
 				continue;
 			}
@@ -880,7 +977,7 @@ tun_write_batch(struct tun *t, const struct tun_pkt *pkts, size_t n,
 			return -TUN_E_SYS;
 		}
 		if ((size_t)nw != hl + p->len)
-			t->st.tx_invalid++;
+			st_inc(&t->st.tx_invalid);
 		i++;
 	}
 	return (int)i;
@@ -907,13 +1004,13 @@ tun_write_iov(struct tun *t, const struct iovec *iov, size_t n)
 		/* tun_get_user: EINVAL for what is not an IP packet, or a
 		 * virtio-net header the kernel does not accept. */
 		if (errno == EINVAL || errno == EMSGSIZE) {
-			t->st.tx_invalid++;
+			st_inc(&t->st.tx_invalid);
 			return 1;
 		}
 		return -TUN_E_SYS;
 	}
 	if ((size_t)nw != len)
-		t->st.tx_invalid++;
+		st_inc(&t->st.tx_invalid);
 	return 1;
 }
 
