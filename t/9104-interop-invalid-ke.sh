@@ -92,12 +92,17 @@ test_expect_success 'SPIs (IKE and ESP) and address agree' '
 	ikeg_agree "$CLI" home
 '
 test_expect_success 'the retransmitted request got the same response' '
+	spi_i=$(swan_sa_field "$CLI" initiator-spi) &&
+	spi_r=$(swan_sa_field "$CLI" responder-spi) &&
+	# The kernel hands logged packets to tcpdump in batches (nflog
+	# flushes up to a second late): wait for the resent answer to be
+	# written before stopping it.
+	wait_for "[ \$(udp_payloads \"$PCAP\" |
+	    grep -c \"^$spi_i$spi_r\") -ge 2 ]" 5
 	proc_stop "$TRASH/tcpdump.pid" &&
 	netns_exec gw nft list table ip ikeg_drop | grep "packets 1 " &&
 	udp_payloads "$PCAP" > payloads &&
 	cat payloads &&
-	spi_i=$(swan_sa_field "$CLI" initiator-spi) &&
-	spi_r=$(swan_sa_field "$CLI" responder-spi) &&
 	# The INVALID_KE_PAYLOAD answers (SPIr zero) and the full answers
 	# (both SPIs) apart: a busy machine may make the client retransmit
 	# either request, and every copy of an answer must be the same.
