@@ -101,19 +101,7 @@ network = 2001:2:0:20::/124" \
 
 test_expect_success 'ikeclient gets an IPv4 and an IPv6 address' '
 	printf "alicepw\n" > "$TRASH/pw" && chmod 600 "$TRASH/pw" &&
-	cat > "$TRASH/cli.ini" <<-EOF &&
-	[client]
-	name = vpn-test
-	gateway = $GW_ADDR
-	remote_id = fqdn:vpn.ikegate.test
-	ca = $PKI/ca.pem
-	auth = eap-mschapv2
-	local_id = email:alice@ikegate.test
-	user = alice
-	password_file = $TRASH/pw
-	tun = ikec0
-	control_socket = $CSOCK
-	EOF
+	ikec_config "$TRASH/cli.ini" pw="$TRASH/pw" sock="$CSOCK" &&
 	netns_spawn cli "$TRASH/ikeclient.pid" "$CLOG" \
 	    "$TOP/ikeclient" -d -c "$TRASH/cli.ini" &&
 	wait_for "grep -q \"^Connected to vpn-test\" \"$CLOG\"" 15 &&

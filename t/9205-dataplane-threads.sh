@@ -105,19 +105,8 @@ test_expect_success "dataplane_threads = $T: ikegated, ikeclient connects" '
 	grep -q "data plane on .*, $T thread" "$TRASH/ikegated.log" &&
 	grep -q "NAT-T port 4500 ($T sockets" "$TRASH/ikegated.log" &&
 	gwdp | grep -q "^  threads $T$" &&
-	cat > "$TRASH/cli$T.ini" <<-EOF &&
-	[client]
-	name = vpn-test
-	gateway = $GW_ADDR
-	remote_id = fqdn:vpn.ikegate.test
-	ca = $PKI/ca.pem
-	auth = eap-mschapv2
-	local_id = email:alice@ikegate.test
-	user = alice
-	password_file = $TRASH/pw
-	tun = ikec0
-	control_socket = $TRASH/cli$T.sock
-	EOF
+	ikec_config "$TRASH/cli$T.ini" pw="$TRASH/pw" \
+	    sock="$TRASH/cli$T.sock" &&
 	netns_spawn cli "$TRASH/cli$T.pid" "$TRASH/cli$T.log" \
 	    "$TOP/ikeclient" -d -c "$TRASH/cli$T.ini" &&
 	wait_for "grep -q \"^Connected to vpn-test\" \"$TRASH/cli$T.log\"" 15 &&

@@ -47,22 +47,9 @@ dpd = 2 1" &&
 
 test_expect_success 'full login with EAP-MSCHAPv2' '
 	printf "alicepw\n" > "$TRASH/pw" && chmod 600 "$TRASH/pw" &&
-	cat > "$TRASH/cli.ini" <<-EOF &&
-	[client]
-	name = vpn-test
-	gateway = $GW_ADDR
-	remote_id = fqdn:vpn.ikegate.test
-	ca = $PKI/ca.pem
-	auth = eap-mschapv2
-	local_id = email:alice@ikegate.test
-	user = alice
-	password_file = $TRASH/pw
-	tun = ikec0
-	dpd = 2
-	retransmit_base = 500
-	retransmit_tries = 3
-	control_socket = $CSOCK
-	EOF
+	ikec_config "$TRASH/cli.ini" pw="$TRASH/pw" sock="$CSOCK" extra="dpd = 2
+retransmit_base = 500
+retransmit_tries = 3" &&
 	netns_spawn cli "$TRASH/ikeclient.pid" "$CLOG" \
 	    "$TOP/ikeclient" -d -c "$TRASH/cli.ini" &&
 	wait_for "[ \$(connected) = 1 ]" 15 &&

@@ -68,23 +68,11 @@ test_expect_success '50 clients log in at once' '
 	for i in $(clients); do
 		printf "pw-%s\n" "$i" > "$TRASH/pw$i" &&
 		chmod 600 "$TRASH/pw$i" &&
-		cat > "$TRASH/c$i.ini" <<-EOF
-		[client]
-		name = vpn-test
-		gateway = $GW_ADDR
-		remote_id = fqdn:vpn.ikegate.test
-		ca = $PKI/ca.pem
-		auth = eap-mschapv2
-		local_id = email:u$i@ikegate.test
-		user = u$i
-		password_file = $TRASH/pw$i
-		tun = ikec$i
-		routes = none
-		dpd = 2
-		retransmit_base = 500
-		retransmit_tries = 3
-		control_socket = $TRASH/c$i.sock
-		EOF
+		ikec_config "$TRASH/c$i.ini" user="u$i" pw="$TRASH/pw$i" \
+		    tun="ikec$i" sock="$TRASH/c$i.sock" extra="routes = none
+dpd = 2
+retransmit_base = 500
+retransmit_tries = 3"
 	done &&
 	for i in $(clients); do
 		netns_spawn cli "$TRASH/c$i.pid" "$(clog "$i")" \

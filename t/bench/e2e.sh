@@ -274,19 +274,8 @@ ikegated_threads_ok() {
 path_ikeclient() {
 	local name=$1 vip esp
 	rm -f "$TRASH/ikeclient.log"
-	cat > "$TRASH/ikeclient.ini" <<-EOF || return 1
-	[client]
-	name = bench
-	gateway = $GW_ADDR
-	remote_id = fqdn:vpn.ikegate.test
-	ca = $PKI/ca.pem
-	auth = eap-mschapv2
-	local_id = email:alice@ikegate.test
-	user = alice
-	password_file = $TRASH/alice.pw
-	tun = ikec0
-	control_socket = $TRASH/ikeclient.sock
-	EOF
+	ikec_config "$TRASH/ikeclient.ini" name=bench pw="$TRASH/alice.pw" \
+	    sock="$TRASH/ikeclient.sock" || return 1
 	say "$name: ikeclient"
 	netns_spawn cli "$TRASH/ikeclient.pid" "$TRASH/ikeclient.log" \
 	    "$TOP/ikeclient" -c "$TRASH/ikeclient.ini" || return 1

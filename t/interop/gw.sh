@@ -8,6 +8,11 @@
 #	    extra= is text appended at the end (more sections: profiles);
 #	    split= the policy's split_include list; gw_extra= more [gateway]
 #	    lines.
+#	ikec_config FILE [KEY=VALUE...]: writes an ikeclient.ini(8)
+#	    [client] section for that gateway and PKI: EAP-MSCHAPv2 as
+#	    user (alice) with password_file (pw), name (vpn-test), tun
+#	    (ikec0), control_socket (sock, none by default); extra= more
+#	    lines.
 #	ikeg_start FILE: starts ikegated -d -v in namespace gw and waits until
 #	    its control socket answers. A shell wrapper waits for it and
 #	    writes its exit status to $TRASH/ikegated.rc.
@@ -84,6 +89,31 @@ ikeg_config() {
 		echo "[user bob]"
 		echo "nt_hash = $(printf bobpw | "$TOP/ikectl" hash-password)"
 		[ -z "$extra" ] || printf '\n%s\n' "$extra"
+	} > "$f"
+}
+
+ikec_config() {
+	local f=$1 name=vpn-test user=alice pw='' tun=ikec0 sock='' extra=''
+	shift
+	for kv do
+		case $kv in
+		*=*) eval "${kv%%=*}=\${kv#*=}" ;;
+		*) echo "ikec_config: bad argument $kv" >&2; return 1 ;;
+		esac
+	done
+	{
+		echo "[client]"
+		echo "name = $name"
+		echo "gateway = $GW_ADDR"
+		echo "remote_id = fqdn:vpn.ikegate.test"
+		echo "ca = $PKI/ca.pem"
+		echo "auth = eap-mschapv2"
+		echo "local_id = email:$user@ikegate.test"
+		echo "user = $user"
+		echo "password_file = $pw"
+		echo "tun = $tun"
+		[ -z "$sock" ] || echo "control_socket = $sock"
+		[ -z "$extra" ] || printf '%s\n' "$extra"
 	} > "$f"
 }
 
