@@ -864,6 +864,38 @@ show_thread(const struct dp *dp, unsigned i, const struct dp_qstats *s,
 	return buf_add(out, line, (size_t)n);
 }
 
+/* The NAT-T sockets' side (core/net.h counters, every worker summed):
+ * how much UDP GRO and GSO engage, and what was dropped before ESP. */
+static int
+show_udp(const struct dp *dp, struct buf *out, int json)
+{
+	struct net_stats ns;
+	char line[512];
+	int n;
+
+	net_get_stats(dp->net, &ns);
+	n = snprintf(line, sizeof(line), json ?
+	    "\"udp\":{\"rx_esp\":%llu,\"rx_ike\":%llu,\"rx_keepalive\":%llu,"
+	    "\"rx_gro\":%llu,\"tx_esp\":%llu,\"tx_gso\":%llu,"
+	    "\"tx_err\":%llu,\"drop_short\":%llu,\"drop_truncated\":%llu,"
+	    "\"drop_no_esp\":%llu,\"drop_ike_queue\":%llu}," :
+	    "  udp: esp in %llu ike in %llu keepalives %llu gro reads %llu "
+	    "esp out %llu gso sends %llu send errors %llu\n"
+	    "  udp drops: short %llu truncated %llu no-esp %llu ike-queue "
+	    "%llu\n",
+	    (unsigned long long)ns.rx_esp, (unsigned long long)ns.rx_ike,
+	    (unsigned long long)ns.rx_keepalive,
+	    (unsigned long long)ns.rx_gro, (unsigned long long)ns.tx_esp,
+	    (unsigned long long)ns.tx_gso, (unsigned long long)ns.tx_err,
+	    (unsigned long long)ns.drop_short,
+	    (unsigned long long)ns.drop_truncated,
+	    (unsigned long long)ns.drop_no_esp,
+	    (unsigned long long)ns.drop_ike_queue);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return -E_INTERNAL;
+	return buf_add(out, line, (size_t)n);
+}
+
 int
 dp_show(const struct dp *dp, struct buf *out, int json)
 {
@@ -931,11 +963,10 @@ dp_show(const struct dp *dp, struct buf *out, int json)
 	n = snprintf(line, sizeof(line), json ?
 	    "\"offload\":\"%s\",\"tun_reads\":%llu,\"tun_writes\":%llu,"
 	    "\"gso_rx\":%llu,\"gro_tx\":%llu,\"gso_bad\":%llu,"
-	    "\"tun_rx_truncated\":%llu,\"tun_tx_invalid\":%llu,"
-	    "\"drops\":{" :
+	    "\"tun_rx_truncated\":%llu,\"tun_tx_invalid\":%llu," :
 	    "  offload %s: reads %llu writes %llu super-packets split %llu "
 	    "coalesced %llu malformed %llu\n"
-	    "  device: reads truncated %llu writes refused %llu\n  drops:",
+	    "  device: reads truncated %llu writes refused %llu\n",
 	    offload_str(dp->offload), (unsigned long long)sum.tun_reads,
 	    (unsigned long long)sum.tun_writes,
 	    (unsigned long long)sum.gso_rx, (unsigned long long)sum.gro_tx,
@@ -943,6 +974,10 @@ dp_show(const struct dp *dp, struct buf *out, int json)
 	    (unsigned long long)tst.rx_truncated,
 	    (unsigned long long)tst.tx_invalid);
 	if ((r = buf_add(out, line, (size_t)n)) != 0)
+		return r;
+	if ((r = show_udp(dp, out, json)) != 0 ||
+	    (r = buf_add_span(out, span_str(json ? "\"drops\":{" :
+	    "  drops:"))) != 0)
 		return r;
 	for (i = 1; i < ESP_DROP__MAX && r == 0; i++) {
 		n = snprintf(line, sizeof(line), json ? "%s\"%s\":%llu" :

@@ -207,6 +207,21 @@ test_expect_success 'the offloads engaged on both ends, IPv6 too' '
 	done
 '
 
+# UDP GSO at the sender, GRO at the receiver: each end sends segmented
+# ESP and receives datagrams the kernel coalesced (the other end's GSO
+# sends arrive whole over the veth).
+test_expect_success 'UDP GSO and GRO engaged on both ends' '
+	for f in gw cli; do
+		t=$(cat "$TRASH/$f.after") &&
+		gso=$(printf "%s\n" "$t" |
+		    sed -n "s/.* gso sends \([0-9]*\) .*/\1/p") &&
+		gro=$(printf "%s\n" "$t" |
+		    sed -n "s/.* gro reads \([0-9]*\) .*/\1/p") &&
+		echo "$f: gso sends $gso, gro reads $gro" &&
+		[ "$gso" -gt 0 ] && [ "$gro" -gt 0 ] || exit 1
+	done
+'
+
 test_expect_success 'no drops, and what one end sealed the other opened' '
 	[ "$(dpdrops "$(cat "$TRASH/gw.after")")" = \
 	    "$(cat "$TRASH/gw.drops0")" ] &&
