@@ -1,0 +1,287 @@
+/* dp_child.c: the data plane's CHILD SAs (see dp.h): their ESP SA pairs
+ * installed in and removed from the tables, freed after a grace period
+ * with threads, and their counters. */
+#include "config.h"
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "core/child_sa.h"
+#include "core/ct.h"
+#include "core/dp.h"
+#include "core/dp_int.h"
+#include "core/err.h"
+#include "core/esp.h"
+#include "core/log.h"
+#include "core/qsbr.h"
+
+/* How often the loop looks for ended grace periods while SAs wait to be
+ * freed: every thread passes a quiescent state within one batch or
+ * sleeps offline, so one tick normally frees everything. */
+#define DP_GC_MS	20
+
+_Static_assert(DP_VIPS_MAX <= ESP_DST_MAX,
+    "an outbound SA must have room for every inner address");
+
+static void gc_arm(struct dp *);
+
+static struct dp_child **
+child_slot(struct dp *dp, uint32_t spi)
+{
+	struct dp_child **pp;
+
+	for (pp = &dp->children[spi % DP_HASH]; *pp; pp = &(*pp)->next)
+		if ((*pp)->spi_in == spi)
+			break;
+	return pp;
+}
+
+static const struct dp_child *
+child_find(const struct dp *dp, uint32_t spi)
+{
+	const struct dp_child *c;
+
+	for (c = dp->children[spi % DP_HASH]; c; c = c->next)
+		if (c->spi_in == spi)
+			return c;
+	return NULL;
+}
+
+static void
+sel_to_ts(const struct child_sa_sel *s, struct esp_ts *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->family = s->family;
+	memcpy(t->start, s->start, sizeof(t->start));
+	memcpy(t->end, s->end, sizeof(t->end));
+}
+
+/* Copies the selectors sel[0..n) into ts[0..n). */
+static void
+sels_to_ts(const struct child_sa_sel *sel, size_t n, struct esp_ts *ts)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sel_to_ts(&sel[i], &ts[i]);
+}
+
+/* Returns 1 when one of sel[0..n) is of family. */
+static int
+sels_have(const struct child_sa_sel *sel, size_t n, int family)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (sel[i].family == family)
+			return 1;
+	return 0;
+}
+
+/* The client's outbound SA becomes the default of each family its
+ * gateway's TSr covers; all or none. */
+static int
+defaults_set(struct dp *dp, const struct child_sa *c, struct esp_sa *out)
+{
+	static const int fam[2] = { AF_INET, AF_INET6 };
+	struct esp_sa *old;
+	size_t i, j;
+	int r;
+
+	for (i = 0; i < 2; i++) {
+		if (!sels_have(c->ts.r, c->ts.nr, fam[i]))
+			continue;
+		if ((r = esp_sadb_set_default(dp->db, fam[i], out,
+		    &old)) != 0 || old != NULL) {
+			/* Another CHILD SA has it: put it back. */
+			if (r == 0 && esp_sadb_set_default(dp->db, fam[i],
+			    old, &old) != 0)
+				r = -E_INTERNAL;
+			for (j = 0; j < i; j++)
+				if (sels_have(c->ts.r, c->ts.nr, fam[j]) &&
+				    esp_sadb_set_default(dp->db, fam[j], NULL,
+				    &old) != 0)
+					r = -E_INTERNAL;
+			return r != 0 ? r : -E_EXIST;
+		}
+	}
+	return 0;
+}
+
+int
+dp_child_up(struct dp *dp, const struct child_sa *c,
+    const struct pool_addr *vips, size_t nvip, const struct net_path *path)
+{
+	struct esp_sa_params p;
+	struct dp_child *ch = NULL, **pp;
+	int ini = c->we_initiated != 0, in_added = 0;
+	size_t i;
+	int r = -E_INTERNAL;
+
+	memset(&p, 0, sizeof(p));
+	pp = child_slot(dp, c->spi_in);
+	if (*pp != NULL)
+		return -E_EXIST;
+	if ((!ini && (vips == NULL || nvip == 0)) || nvip > DP_VIPS_MAX)
+		return -E_INVAL;
+	/* Every selector must be enforced; refuse rather than drop some. */
+	if (c->ts.ni > ESP_TS_MAX || c->ts.nr > ESP_TS_MAX)
+		return -E_TOOMANY;
+	if ((ch = calloc(1, sizeof(*ch))) == NULL)
+		return -E_NOMEM;
+	ch->spi_in = c->spi_in;
+	ch->initiator = ini;
+	ch->path = *path;
+	/* ESP always travels in UDP on the NAT-T port (RFC 3948): we have
+	 * no kernel ESP to receive raw protocol 50. */
+	ch->path.natt = 1;
+
+	p.spi = c->spi_in;
+	p.dir = ESP_IN;
+	p.esn = c->prop.esn;
+	p.encr_id = c->prop.encr;
+	p.encr_bits = c->prop.encr_bits ? c->prop.encr_bits : 256;
+	p.integ_id = c->prop.integ;
+	p.user = ch;
+	esp_sa_params_keys(&p, &c->keys, ini);
+	/* RFC 4301 5.2: inbound inner sources must be in the peer's
+	 * selectors and destinations in ours: the client's TSi and the
+	 * networks its policy lets it reach on a gateway (split include,
+	 * nothing else the gateway routes); the gateway's TSr and our
+	 * inner addresses on a client. */
+	sels_to_ts(ini ? c->ts.r : c->ts.i, ini ? c->ts.nr : c->ts.ni, p.ts);
+	p.nts = ini ? c->ts.nr : c->ts.ni;
+	sels_to_ts(ini ? c->ts.i : c->ts.r, ini ? c->ts.ni : c->ts.nr, p.dts);
+	p.ndts = ini ? c->ts.ni : c->ts.nr;
+	if ((r = esp_sa_new(&p, &ch->in)) != 0)
+		goto fail;
+
+	p.spi = c->spi_out;
+	p.dir = ESP_OUT;
+	p.nts = 0;
+	p.ndts = 0;
+	memset(p.ts, 0, sizeof(p.ts));
+	memset(p.dts, 0, sizeof(p.dts));
+	for (i = 0; !ini && i < nvip; i++) {
+		p.dst[i].family = vips[i].family;
+		memcpy(p.dst[i].a, vips[i].a, sizeof(p.dst[i].a));
+	}
+	p.ndst = ini ? 0 : nvip;
+	esp_sa_params_keys(&p, &c->keys, ini);
+	if ((r = esp_sa_new(&p, &ch->out)) != 0)
+		goto fail;
+	if ((r = esp_sadb_add(dp->db, ch->in)) != 0)
+		goto fail;
+	in_added = 1;
+	if ((r = ini ? defaults_set(dp, c, ch->out) :
+	    esp_sadb_add(dp->db, ch->out)) != 0)
+		goto fail;
+	*pp = ch;
+	ch = NULL;
+	r = 0;
+fail:
+	if (ch != NULL) {
+		if (in_added && esp_sadb_remove(dp->db, ch->in) != 0)
+			log_warnx(SUB_ESP, "SA %08x vanished", ch->spi_in);
+		/* A thread may have found the inbound SA meanwhile. */
+		if (in_added && dp->qsbr != NULL) {
+			qsbr_call(dp->qsbr, &ch->qh, dp__child_reclaim);
+			gc_arm(dp);
+		} else
+			dp__child_reclaim(&ch->qh);
+	}
+	ct_wipe(&p, sizeof(p));
+	return r;
+}
+
+/* The loop frees what waits for a grace period: SAs, slot arrays. */
+static void
+on_gc(uv_timer_t *t)
+{
+	struct dp *dp = t->data;
+
+	if (dp->qsbr == NULL || qsbr_poll(dp->qsbr) == 0)
+		uv_timer_stop(t);
+}
+
+static void
+gc_arm(struct dp *dp)
+{
+	if (dp->gc_open && !dp->closing &&
+	    !uv_is_active((uv_handle_t *)&dp->gc))
+		uv_timer_start(&dp->gc, on_gc, DP_GC_MS, DP_GC_MS);
+}
+
+void
+dp__child_reclaim(struct qsbr_head *h)
+{
+	struct dp_child *ch = (struct dp_child *)(void *)((char *)h -
+	    offsetof(struct dp_child, qh));
+
+	esp_sa_free(ch->in);
+	esp_sa_free(ch->out);
+	free(ch);
+}
+
+/* Takes ch's SAs out of the tables and frees them with ch; with threads
+ * only once none of them can still hold one (core/qsbr.h). */
+static void
+child_free(struct dp *dp, struct dp_child *ch)
+{
+	if (esp_sadb_remove(dp->db, ch->in) != 0 ||
+	    esp_sadb_remove(dp->db, ch->out) != 0)
+		log_warnx(SUB_ESP, "SA %08x was not in the table", ch->spi_in);
+	if (dp->qsbr == NULL) {
+		dp__child_reclaim(&ch->qh);
+		return;
+	}
+	qsbr_call(dp->qsbr, &ch->qh, dp__child_reclaim);
+	gc_arm(dp);
+}
+
+void
+dp_child_down(struct dp *dp, uint32_t spi_in)
+{
+	struct dp_child **pp = child_slot(dp, spi_in), *ch = *pp;
+
+	if (ch == NULL)
+		return;
+	*pp = ch->next;
+	child_free(dp, ch);
+}
+
+int
+dp_child_stats(const struct dp *dp, uint32_t spi_in,
+    struct dp_child_stats *st)
+{
+	const struct dp_child *ch = child_find(dp, spi_in);
+	struct esp_sa_stats in, out;
+	size_t i;
+
+	memset(st, 0, sizeof(*st));
+	if (ch == NULL)
+		return -E_NOENT;
+	esp_sa_stats(ch->in, &in);
+	esp_sa_stats(ch->out, &out);
+	st->packets_in = in.packets;
+	st->bytes_in = in.bytes;
+	st->packets_out = out.packets;
+	st->bytes_out = out.bytes;
+	for (i = 0; i < ESP_DROP__MAX; i++) {
+		st->drops_in += in.drops[i];
+		st->drops_out += out.drops[i];
+	}
+	return 0;
+}
+
+uint64_t
+dp_child_last_rx(const struct dp *dp, uint32_t spi_in)
+{
+	const struct dp_child *ch = child_find(dp, spi_in);
+
+	return ch != NULL ? __atomic_load_n(&ch->last_rx, __ATOMIC_RELAXED) :
+	    0;
+}
