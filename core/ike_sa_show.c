@@ -1,0 +1,207 @@
+/*
+ * ike_sa_show.c: the responder's views for ikectl (see ike_ctx_show_sa
+ * and the others in ike_sa.h): IKE SAs, pools, sessions.
+ */
+#include "config.h"
+
+
+#include "core/child_sa.h"
+#include "core/ike_prop.h"
+#include "core/ike_sa.h"
+#include "core/ike_sa_int.h"
+#include "core/pool.h"
+#include "core/session.h"
+#include "core/sessiondb.h"
+
+static const char *const state_names[] = {
+	"HALF-OPEN", "EAP", "EAP-DONE", "ESTABLISHED", "DELETING",
+};
+
+int
+ike_ctx_show_sa(struct ike_ctx *ctx, struct buf *out, int json)
+{
+	char ps[NET_ADDRSTRLEN], ls[NET_ADDRSTRLEN], vs[POOL_ADDR_STRLEN];
+	char algs[64], ealgs[64], owner[256];
+	struct ike_sa *sa;
+	const struct child_sa *ch;
+	int r = 0, first = 1;
+
+	if (json && (r = buf_add_u8(out, '[')) != 0)
+		return r;
+	for (sa = ctx->all; sa != NULL && r == 0; sa = sa->next_all) {
+		if (sa->child != NULL && ctx->io.child_stats != NULL)
+			ctx->io.child_stats(ctx->io.arg, sa->child);
+		ch = sa->child;
+		ike_sa__peer_str(sa, ps, sizeof(ps));
+		net_addr_str((const struct sockaddr *)&sa->path.local, ls,
+		    sizeof(ls));
+		if (ike_prop_ike_str(&sa->prop, algs, sizeof(algs)) != 0)
+			algs[sizeof(algs) - 1] = '\0';
+		if (ch == NULL ||
+		    ike_prop_esp_str(&ch->prop, ealgs, sizeof(ealgs)) != 0)
+			ealgs[0] = '\0';
+		if (sa->idi != NULL)
+			ike_sa__owner_of(sa, owner, sizeof(owner));
+		else
+			owner[0] = '\0';
+		if (sa->nvip > 0)
+			pool_addr_ntop(&sa->vip[0], vs);
+		else
+			vs[0] = '\0';
+		if (json) {
+			r = buf_addf(out, "%s{\"spi_i\":\"%016llx\",\"spi_r\":"
+			    "\"%016llx\",\"state\":\"%s\",\"local\":", first ?
+			    "" : ",", (unsigned long long)sa->spi_i,
+			    (unsigned long long)sa->spi_r,
+			    state_names[sa->state]);
+			first = 0;
+			if (r == 0) r = buf_add_json_str(out, span_str(ls));
+			if (r == 0) r = buf_addf(out, ",\"remote\":");
+			if (r == 0) r = buf_add_json_str(out, span_str(ps));
+			if (r == 0) r = buf_addf(out, ",\"nat\":%s,\"profile\":",
+			    sa->nat_peer || sa->nat_local ? "true" : "false");
+			if (r == 0) r = buf_add_json_str(out, span_str(sa->profile ?
+			    sa->profile->name : ""));
+			if (r == 0) r = buf_addf(out, ",\"identity\":");
+			if (r == 0) r = buf_add_json_str(out, span_str(owner));
+			if (r == 0) r = buf_addf(out, ",\"auth\":");
+			if (r == 0) r = buf_add_json_str(out, span_str(sa->auth_verify ?
+			    sa->auth_verify : ""));
+			if (r == 0) r = buf_addf(out, ",\"ike\":\"%s\",\"address\":"
+			    "\"%s\",\"uptime\":%llu", algs, vs,
+			    (unsigned long long)((ctx->now - sa->created) /
+			    1000));
+			if (r == 0 && ch != NULL)
+				r = buf_addf(out, ",\"child\":{\"spi_in\":"
+				    "\"%08x\",\"spi_out\":\"%08x\",\"esp\":"
+				    "\"%s\",\"esn\":%s,\"bytes_in\":%llu,"
+				    "\"bytes_out\":%llu,\"packets_in\":%llu,"
+				    "\"packets_out\":%llu,\"drops_in\":%llu,"
+				    "\"drops_out\":%llu}", ch->spi_in,
+				    ch->spi_out, ealgs, ch->prop.esn ? "true" :
+				    "false",
+				    (unsigned long long)ch->bytes_in,
+				    (unsigned long long)ch->bytes_out,
+				    (unsigned long long)ch->packets_in,
+				    (unsigned long long)ch->packets_out,
+				    (unsigned long long)ch->drops_in,
+				    (unsigned long long)ch->drops_out);
+			if (r == 0)
+				r = buf_add_u8(out, '}');
+			continue;
+		}
+		r = buf_addf(out, "IKE SA %016llx/%016llx %s\n"
+		    "  local %s remote %s%s\n"
+		    "  profile %s identity \"%s\" auth %s\n"
+		    "  %s address %s up %llus\n",
+		    (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r,
+		    state_names[sa->state], ls, ps,
+		    sa->nat_peer || sa->nat_local ? " (NAT)" : "",
+		    sa->profile ? sa->profile->name : "-", owner,
+		    sa->auth_verify ? sa->auth_verify : "-", algs,
+		    vs[0] ? vs : "-",
+		    (unsigned long long)((ctx->now - sa->created) / 1000));
+		if (r == 0 && ch != NULL) {
+			r = buf_add(out, "  ", 2);
+			if (r == 0)
+				r = child_sa_format(ch, ctx->now, out);
+		}
+	}
+	if (r == 0 && json)
+		r = buf_add(out, "]\n", 2);
+	return r;
+}
+
+int
+ike_ctx_show_pools(struct ike_ctx *ctx, struct buf *out, int json)
+{
+	const struct ike_pool_ent *pe;
+	const struct pool *pl;
+	size_t i, f, total, used;
+	int r = 0, first = 1;
+
+	if (json && (r = buf_add_u8(out, '[')) != 0)
+		return r;
+	for (i = 0; i < ctx->npools && r == 0; i++) {
+		pe = &ctx->pools[i];
+		for (f = 0; f < 2 && r == 0; f++) {
+			if ((pl = f == 0 ? pe->v4 : pe->v6) == NULL)
+				continue;
+			pool_stats(pl, &total, &used);
+			if (!json) {
+				r = buf_addf(out, "pool %s %s total %zu used %zu\n",
+				    pe->cfg->name, f == 0 ? "ipv4" : "ipv6",
+				    total, used);
+				continue;
+			}
+			r = buf_addf(out, "%s{\"name\":", first ? "" : ",");
+			first = 0;
+			if (r == 0)
+				r = buf_add_json_str(out, span_str(pe->cfg->name));
+			if (r == 0)
+				r = buf_addf(out, ",\"family\":\"%s\","
+				    "\"total\":%zu,\"used\":%zu}",
+				    f == 0 ? "ipv4" : "ipv6", total, used);
+		}
+	}
+	if (r == 0 && json)
+		r = buf_add(out, "]\n", 2);
+	return r;
+}
+
+/* Refreshes the counters an active session shows. */
+static int
+sync_one(void *arg, struct session *s)
+{
+	struct ike_sa *sa = session_owner(s);
+
+	(void)arg;
+	if (sa != NULL)
+		ike_sa__session_sync(sa);
+	return 0;
+}
+
+int
+ike_ctx_show_sessions(struct ike_ctx *ctx, struct buf *out, unsigned flags)
+{
+	(void)sessiondb_foreach(ctx->sdb, sync_one, NULL);
+	return sessiondb_show(ctx->sdb, out, ctx->now, flags);
+}
+
+int
+ike_ctx_stats_reconnect(struct ike_ctx *ctx, struct buf *out, int json)
+{
+	return sessiondb_show_stats(ctx->sdb, out, json);
+}
+
+#if IKEGATE_DEBUG
+static int
+debug_one(void *arg, struct session *s)
+{
+	const struct session_addr *addrs;
+	struct buf *out = arg;
+	char as[POOL_ADDR_STRLEN], own[128];
+	struct span tok = session_token(s);
+
+	return buf_addf(out, "%s %.*s %s %s %s\n", session_id(s), (int)tok.len,
+	    (const char *)tok.p,
+	    ike_sa__session_owner_name(s, own, sizeof(own)),
+	    session_addrs(s, &addrs) > 0 ?
+	    pool_addr_ntop(&addrs[0].addr, as) : "-",
+	    session_state(s) == SESSION_ACTIVE ? "active" : "idle");
+}
+
+int
+ike_ctx_debug_sessions(struct ike_ctx *ctx, struct buf *out)
+{
+	return sessiondb_foreach(ctx->sdb, debug_one, out);
+}
+#else
+int
+ike_ctx_debug_sessions(struct ike_ctx *ctx, struct buf *out)
+{
+	(void)ctx;
+	(void)out;
+	return -E_NOTSUP;
+}
+#endif
