@@ -569,38 +569,6 @@ get_pld(const struct ike_msg *m, uint8_t t, struct span *body)
 	return 0;
 }
 
-/* Compares the gateway's NAT detection hashes with what we see (2.23):
- * its source hash tells whether it is behind a NAT, its destination
- * hash whether we are. */
-static void
-detect_nat(struct ike_init *sa, const struct ike_msg *m)
-{
-	uint8_t h[IKE_NATD_LEN];
-	struct ike_pld_notify n;
-	size_t i;
-	int fs = 0, ms = 0, fd = 0, md = 0;
-
-	for (i = 0; i < m->npld; i++) {
-		if (m->pld[i].type != IKE_PLD_NOTIFY ||
-		    ike_pld_parse_notify(m->pld[i].body, &n) != 0 ||
-		    n.data.len != IKE_NATD_LEN)
-			continue;
-		if (n.type == IKE_N_NAT_DETECTION_SOURCE_IP) {
-			fs = 1;
-			if (ike_keys_natd(sa->spi_i, sa->spi_r, &sa->path.remote,
-			    h) == 0 && memcmp(h, n.data.p, IKE_NATD_LEN) == 0)
-				ms = 1;
-		} else if (n.type == IKE_N_NAT_DETECTION_DESTINATION_IP) {
-			fd = 1;
-			if (ike_keys_natd(sa->spi_i, sa->spi_r, &sa->path.local,
-			    h) == 0 && memcmp(h, n.data.p, IKE_NATD_LEN) == 0)
-				md = 1;
-		}
-	}
-	sa->nat_peer = fs && !ms;
-	sa->nat_local = fd && !md;
-}
-
 /* The response to IKE_SA_INIT: a retry request (COOKIE, INVALID_KE),
  * an error, or SA, KE and Nr, from which the keys come (2.14). */
 static void
@@ -729,7 +697,10 @@ handle_init_resp(struct ike_init *sa, const struct ike_msg *m,
 		    n.type == IKE_N_SIGNATURE_HASH_ALGORITHMS &&
 		    ike_auth_hashes_parse(n.data, &sa->peer_hashes) != 0)
 			sa->peer_hashes = 0;
-	detect_nat(sa, m);
+	/* The gateway's source hash tells whether it is behind a NAT, its
+	 * destination hash whether we are (2.23). */
+	ike_keys_natd_check(m, sa->spi_i, sa->spi_r, &sa->path.remote,
+	    &sa->path.local, &sa->nat_peer, &sa->nat_local);
 	req_done(sa);
 	/* 2.23: with a NAT on the way (or NAT-T forced), everything from
 	 * IKE_AUTH on goes to the NAT-T port. */

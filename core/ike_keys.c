@@ -8,6 +8,8 @@
 #include "core/ct.h"
 #include "core/err.h"
 #include "core/ike_keys.h"
+#include "core/ike_msg.h"
+#include "core/ike_pld.h"
 #include "core/span.h"
 #include "core/xform.h"
 
@@ -338,4 +340,40 @@ ike_keys_natd(uint64_t spi_i, uint64_t spi_r, const struct sockaddr_storage *ss,
 	} else
 		return -E_INVAL;
 	return sha1->digest(v, 3, out);
+}
+
+/* 1 when the notify data d is the NAT detection hash of ss. */
+static int
+natd_matches(uint64_t spi_i, uint64_t spi_r,
+    const struct sockaddr_storage *ss, struct span d)
+{
+	uint8_t h[IKE_KEYS_NATD_LEN];
+
+	return d.len == sizeof(h) && ike_keys_natd(spi_i, spi_r, ss, h) == 0 &&
+	    memcmp(h, d.p, sizeof(h)) == 0;
+}
+
+void
+ike_keys_natd_check(const struct ike_msg *m, uint64_t spi_i, uint64_t spi_r,
+    const struct sockaddr_storage *remote,
+    const struct sockaddr_storage *local, int *nat_peer, int *nat_local)
+{
+	struct ike_pld_notify n;
+	size_t i;
+	int found_src = 0, match_src = 0, found_dst = 0, match_dst = 0;
+
+	for (i = 0; i < m->npld; i++) {
+		if (m->pld[i].type != IKE_PLD_NOTIFY ||
+		    ike_pld_parse_notify(m->pld[i].body, &n) != 0)
+			continue;
+		if (n.type == IKE_N_NAT_DETECTION_SOURCE_IP) {
+			found_src = 1;
+			match_src |= natd_matches(spi_i, spi_r, remote, n.data);
+		} else if (n.type == IKE_N_NAT_DETECTION_DESTINATION_IP) {
+			found_dst = 1;
+			match_dst |= natd_matches(spi_i, spi_r, local, n.data);
+		}
+	}
+	*nat_peer = found_src && !match_src;
+	*nat_local = found_dst && !match_dst;
 }

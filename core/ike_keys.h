@@ -155,4 +155,20 @@ void	ike_keys_child_cleanup(struct ike_keys_child *c);
 int	ike_keys_natd(uint64_t spi_i, uint64_t spi_r,
 	    const struct sockaddr_storage *ss, uint8_t *out) IKE_KEYS_WUR;
 
+struct ike_msg;
+
+/*
+ * Reads the NAT_DETECTION_SOURCE_IP / _DESTINATION_IP notifies of m
+ * (borrowed) and compares them with the hashes of what we see (RFC 7296
+ * 2.23): SPIs spi_i and spi_r (zero in an IKE_SA_INIT request), the
+ * peer's address remote and ours local. Sets *nat_peer when a source
+ * hash was sent and none matched (the peer is behind a NAT, or forces
+ * encapsulation), *nat_local likewise for the destination (we are). A
+ * hash of the wrong length counts as not matching.
+ */
+void	ike_keys_natd_check(const struct ike_msg *m, uint64_t spi_i,
+	    uint64_t spi_r, const struct sockaddr_storage *remote,
+	    const struct sockaddr_storage *local, int *nat_peer,
+	    int *nat_local);
+
 #endif /* CORE_IKE_KEYS_H */

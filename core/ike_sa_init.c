@@ -84,40 +84,6 @@ new_spi(struct ike_ctx *ctx, uint64_t *spi)
 	return -E_EXIST;
 }
 
-/* Reads the peer's NAT_DETECTION notifies and compares them with what we
- * see (RFC 7296 2.23): a different source hash means the peer is behind a
- * NAT (or forces encapsulation), a different destination hash means we
- * are. */
-static void
-detect_nat(struct ike_sa *sa, const struct ike_msg *m)
-{
-	uint8_t h[IKE_NATD_LEN];
-	struct ike_pld_notify n;
-	size_t i;
-	int found_src = 0, match_src = 0, found_dst = 0, match_dst = 0;
-
-	for (i = 0; i < m->npld; i++) {
-		if (m->pld[i].type != IKE_PLD_NOTIFY ||
-		    ike_pld_parse_notify(m->pld[i].body, &n) != 0)
-			continue;
-		if (n.type == IKE_N_NAT_DETECTION_SOURCE_IP) {
-			found_src = 1;
-			if (ike_keys_natd(sa->spi_i, 0, &sa->path.remote, h) == 0 &&
-			    n.data.len == IKE_NATD_LEN &&
-			    memcmp(h, n.data.p, IKE_NATD_LEN) == 0)
-				match_src = 1;
-		} else if (n.type == IKE_N_NAT_DETECTION_DESTINATION_IP) {
-			found_dst = 1;
-			if (ike_keys_natd(sa->spi_i, 0, &sa->path.local, h) == 0 &&
-			    n.data.len == IKE_NATD_LEN &&
-			    memcmp(h, n.data.p, IKE_NATD_LEN) == 0)
-				match_dst = 1;
-		}
-	}
-	sa->nat_peer = found_src && !match_src;
-	sa->nat_local = found_dst && !match_dst;
-}
-
 static int
 add_natd(struct ike_chain *c, struct ike_sa *sa)
 {
@@ -227,7 +193,9 @@ ike_sa__handle_init(struct ike_ctx *ctx, const struct ike_msg *m,
 	sa->ni_len = ni.data.len;
 	if (xform_random(sa->nr, sizeof(sa->nr)) != 0)
 		goto fail;
-	detect_nat(sa, m);
+	/* In the request SPIr is still zero (RFC 7296 2.23). */
+	ike_keys_natd_check(m, sa->spi_i, 0, &sa->path.remote,
+	    &sa->path.local, &sa->nat_peer, &sa->nat_local);
 	for (i = 0; i < m->npld; i++)
 		if (m->pld[i].type == IKE_PLD_NOTIFY &&
 		    ike_pld_parse_notify(m->pld[i].body, &n) == 0 &&
