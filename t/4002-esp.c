@@ -1554,13 +1554,13 @@ sadb_batches(const struct impl *im)
 	ok(st.drops[ESP_DROP_NO_SA] == 1 && st.drops[ESP_DROP_INNER] == 2 &&
 	    st.n_in == 3 && st.n_out == 3, "table counts the misses");
 
-	/* Decap the sealed ones, plus an unknown SPI and a stub. */
+	/* Decap the sealed ones, plus an unknown SPI and a truncated packet. */
 	p[3].buf[p[3].off] = 0xde, p[3].buf[p[3].off + 1] = 0xad;
 	memcpy(p[3].buf + HEAD, p[0].buf + p[0].off, 40);
 	p[3].buf[HEAD + 3] ^= 0x5a;			/* unknown SPI */
 	p[3].off = HEAD;
 	p[3].len = 40;
-	p[5].len = 7;					/* stub */
+	p[5].len = 7;					/* truncated */
 	p[6] = p[7];
 	p[6].buf = bufs[6];
 	memcpy(bufs[6], bufs[7], BUFSZ);
@@ -1572,7 +1572,7 @@ sadb_batches(const struct impl *im)
 	    p[4].len == 120, "each opened on its inbound SA");
 	ok(p[3].r == -E_NOENT && p[3].drop == ESP_DROP_NO_SPI,
 	    "unknown SPI");
-	ok(p[5].r == -E_SHORT && p[5].drop == ESP_DROP_SHORT, "stub: short");
+	ok(p[5].r == -E_SHORT && p[5].drop == ESP_DROP_SHORT, "truncated packet: short");
 	ok((p[6].r == 0) != (p[7].r == 0) &&
 	    (p[6].drop == ESP_DROP_REPLAY || p[7].drop == ESP_DROP_REPLAY),
 	    "two copies in one batch: one delivered, one a replay");
