@@ -1572,7 +1572,8 @@ sadb_batches(const struct impl *im)
 	    p[4].len == 120, "each opened on its inbound SA");
 	ok(p[3].r == -E_NOENT && p[3].drop == ESP_DROP_NO_SPI,
 	    "unknown SPI");
-	ok(p[5].r == -E_SHORT && p[5].drop == ESP_DROP_SHORT, "truncated packet: short");
+	ok(p[5].r == -E_SHORT && p[5].drop == ESP_DROP_SHORT,
+	    "truncated packet: short");
 	ok((p[6].r == 0) != (p[7].r == 0) &&
 	    (p[6].drop == ESP_DROP_REPLAY || p[7].drop == ESP_DROP_REPLAY),
 	    "two copies in one batch: one delivered, one a replay");
