@@ -92,8 +92,10 @@ add_natd(struct ike_chain *c, struct ike_sa *sa)
 	int r;
 
 	/* In our response the source is us and the destination the peer. */
-	if ((r = ike_keys_natd(sa->spi_i, sa->spi_r, &sa->path.local, hs)) != 0 ||
-	    (r = ike_keys_natd(sa->spi_i, sa->spi_r, &sa->path.remote, hd)) != 0)
+	if ((r = ike_keys_natd(sa->spi_i, sa->spi_r, &sa->path.local,
+	    hs)) != 0 ||
+	    (r = ike_keys_natd(sa->spi_i, sa->spi_r, &sa->path.remote,
+	    hd)) != 0)
 		return r;
 	memset(&n, 0, sizeof(n));
 	n.type = IKE_N_NAT_DETECTION_SOURCE_IP;
