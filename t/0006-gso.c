@@ -425,6 +425,8 @@ static void
 test_split(void)
 {
 	struct flow f4 = mk_flow(0, 0), f6 = mk_flow(1, 0), fo = mk_flow(0, 5);
+	size_t mss;
+	int bad;
 
 	fo.ts = 0;
 	fo.ipopt = 1;
@@ -449,6 +451,13 @@ test_split(void)
 	    "UDPv4 (USO) 30000 bytes / 1372");
 	is_int(split_case("udp6", &f6, 1, 0, 20001, 1352, 7), 0,
 	    "UDPv6 (USO) 20001 bytes / 1352");
+	/* Every payload length around the 32-byte blocks the checksum
+	 * copies, odd and even, with and without a short last segment. */
+	for (mss = 1, bad = 0; mss <= 70; mss++)
+		bad += split_case("sweep", mss % 2 ? &f4 : &f6, mss % 3 == 0,
+		    TCP_ACK, 3 * mss + mss / 2, mss, 64);
+	is_int(bad, 0, "TCP and UDP, gso_size 1..70: checksums of every "
+	    "payload length");
 }
 
 static void
