@@ -446,24 +446,64 @@ rank_esp(const struct cfg_esp *o, const struct ike_pld_prop *p,
 	return 0;
 }
 
-int
-ike_prop_select_esp(const struct cfg_esp *ours, const struct ike_pld_sa *sa,
-    struct ike_prop_esp *out)
+/*
+ * The key exchange of a rekey from proposal p (see
+ * ike_prop_select_esp_rekey): 0 and the group in *dh (0: none), or
+ * -E_NOENT.
+ */
+static int
+pick_pfs(const struct cfg_esp *o, const struct ike_pld_prop *p,
+    uint16_t ke_group, uint16_t *dh)
+{
+	size_t i;
+	int groups = 0, none = 0, has_ke = 0, has_pfs = 0;
+
+	for (i = 0; i < p->nxf; i++) {
+		if (p->xf[i].type != IKE_TRANS_DH)
+			continue;
+		if (p->xf[i].id == 0)
+			none = 1;
+		else
+			groups++;
+		if (p->xf[i].id == o->pfs)
+			has_pfs = 1;
+		if (ke_group != 0 && p->xf[i].id == ke_group)
+			has_ke = 1;
+	}
+	if (o->pfs != 0) {
+		*dh = o->pfs;
+		return has_pfs ? 0 : -E_NOENT;
+	}
+	*dh = 0;
+	if (none || groups == 0)
+		return 0;
+	if (!has_ke || xform_find_dh(ke_group) == NULL)
+		return -E_NOENT;
+	*dh = ke_group;
+	return 0;
+}
+
+/* Both selections: in IKE_AUTH (rekey 0: D-H is allowed as a type, but
+ * never needed nor chosen, 1.2) and in CREATE_CHILD_SA. */
+static int
+select_esp(const struct cfg_esp *ours, const struct ike_pld_sa *sa,
+    int rekey, uint16_t ke_group, struct ike_prop_esp *out)
 {
 	struct ike_prop_esp c, best;
 	struct rank rk, best_rk = { 0 };
 	const struct ike_pld_prop *p;
+	uint16_t dh = 0;
 	size_t k;
 	int have = 0;
 
 	for (k = 0; k < sa->nprop && k < IKE_PLD_MAX_PROPS; k++) {
 		p = &sa->prop[k];
-		/* D-H is allowed as a type (CREATE_CHILD_SA uses it for
-		 * PFS) but never needed nor chosen here (1.2). */
 		if (p->proto != IKE_PROTO_ESP || p->spi.len != 4 ||
 		    !types_ok(p, ESP_TYPES, ESP_NEEDED) ||
+		    (rekey && pick_pfs(ours, p, ke_group, &dh) != 0) ||
 		    rank_esp(ours, p, &rk, &c) != 0)
 			continue;
+		c.dh = dh;
 		if (!have || rank_less(&rk, &best_rk)) {
 			best = c;
 			best_rk = rk;
@@ -474,6 +514,20 @@ ike_prop_select_esp(const struct cfg_esp *ours, const struct ike_pld_sa *sa,
 		return -E_NOENT;
 	*out = best;
 	return 0;
+}
+
+int
+ike_prop_select_esp(const struct cfg_esp *ours, const struct ike_pld_sa *sa,
+    struct ike_prop_esp *out)
+{
+	return select_esp(ours, sa, 0, 0, out);
+}
+
+int
+ike_prop_select_esp_rekey(const struct cfg_esp *ours,
+    const struct ike_pld_sa *sa, uint16_t ke_group, struct ike_prop_esp *out)
+{
+	return select_esp(ours, sa, 1, ke_group, out);
 }
 
 int
@@ -499,6 +553,8 @@ ike_prop_add_esp(struct ike_chain *ch, const struct ike_prop_esp *c,
 	    c->encr_bits);
 	if (c->integ != 0)
 		set_xf(&p->xf[p->nxf++], IKE_TRANS_INTEG, c->integ, 0, 0);
+	if (c->dh != 0)
+		set_xf(&p->xf[p->nxf++], IKE_TRANS_DH, c->dh, 0, 0);
 	set_xf(&p->xf[p->nxf++], IKE_TRANS_ESN, c->esn, 0, 0);
 	return ike_pld_add_sa(ch, &sa);
 }

@@ -88,6 +88,7 @@ struct ike_prop_esp {
 	uint16_t	 encr_bits;
 	uint16_t	 integ;
 	uint8_t		 esn;
+	uint16_t	 dh;		/* PFS group of a rekey, 0: none */
 	uint32_t	 peer_spi;
 };
 
@@ -147,10 +148,26 @@ int	ike_prop_select_esp(const struct cfg_esp *ours,
 	    const struct ike_pld_sa *sa, struct ike_prop_esp *out) IKE_PROP_WUR;
 
 /*
+ * Chooses the ESP transforms of a CHILD SA rekeyed with CREATE_CHILD_SA
+ * (RFC 7296 1.3.3) as ike_prop_select_esp does, and its key exchange: with
+ * ours->pfs set, a proposal must offer that group (out->dh); without, a
+ * proposal that offers NONE or no group at all is taken without one, and
+ * one that insists on groups only with ke_group (the peer's KE payload,
+ * 0 when it sent none) if that group is one of them and available. Then
+ * a peer KE of another group than out->dh is the caller's
+ * INVALID_KE_PAYLOAD (1.3: it names out->dh). Returns 0 or -E_NOENT
+ * (NO_PROPOSAL_CHOSEN); *out is written only on success. Does not log.
+ */
+int	ike_prop_select_esp_rekey(const struct cfg_esp *ours,
+	    const struct ike_pld_sa *sa, uint16_t ke_group,
+	    struct ike_prop_esp *out) IKE_PROP_WUR;
+
+/*
  * Appends the SA payload of an ESP reply to ch (borrowed): one proposal
  * with the peer's number, protocol ESP, our 4-byte inbound SPI spi (host
- * order; 256 or more, RFC 4303 2.1) and the chosen transforms. Returns 0,
- * -E_INVAL (spi below 256) or an ike_pld_add_sa error.
+ * order; 256 or more, RFC 4303 2.1) and the chosen transforms (with
+ * c->dh, a key exchange method). Returns 0, -E_INVAL (spi below 256) or an
+ * ike_pld_add_sa error.
  */
 int	ike_prop_add_esp(struct ike_chain *ch, const struct ike_prop_esp *c,
 	    uint32_t spi) IKE_PROP_WUR;

@@ -858,6 +858,67 @@ test_esp(void)
 	    "IKE proposal: not for ESP");
 }
 
+/* CREATE_CHILD_SA (RFC 7296 1.3.3): the key exchange of a rekey. */
+static void
+test_esp_rekey(void)
+{
+	struct ike_prop_esp c;
+	struct ike_pld_prop *p;
+	struct span body;
+	static struct cfg_esp e;
+	static struct ike_pld_sa back;
+
+	e = e_default;
+	e.esn = CFG_ESN_BOTH;
+	/* No group offered: no PFS, whatever KE says. */
+	reset();
+	p = prop(IKE_PROTO_ESP, "\x00\x00\x10\x00", 4);
+	xf(p, IKE_TRANS_ENCR, XFORM_ENCR_AES_GCM_16, 256);
+	xf(p, IKE_TRANS_ESN, 0, 0);
+	is_int(ike_prop_select_esp_rekey(&e, &sa, 0, &c), 0,
+	    "rekey without groups: chosen");
+	is_int(c.dh, 0, "... without a key exchange");
+	/* Groups only, we ask for none: the KE's group if offered. */
+	xf(p, IKE_TRANS_DH, XFORM_DH_ECP256, 0);
+	xf(p, IKE_TRANS_DH, XFORM_DH_CURVE25519, 0);
+	is_int(ike_prop_select_esp_rekey(&e, &sa, 0, &c), -E_NOENT,
+	    "groups only, no KE: refused");
+	is_int(ike_prop_select_esp_rekey(&e, &sa, XFORM_DH_MODP2048, &c),
+	    -E_NOENT, "groups only, KE of a group not offered: refused");
+	is_int(ike_prop_select_esp_rekey(&e, &sa, XFORM_DH_CURVE25519, &c),
+	    0, "groups only, KE curve25519: chosen");
+	is_int(c.dh, XFORM_DH_CURVE25519, "... with curve25519");
+	is_int(reply_esp(&c, 0x2000, &body), 0, "... reply encodes");
+	is_int(ike_pld_parse_sa(body, &back), 0, "... reply decodes");
+	ok(back.prop[0].nxf == 3 &&
+	    has(&back.prop[0], IKE_TRANS_DH, XFORM_DH_CURVE25519, 0),
+	    "... reply: ENCR D-H ESN, the group chosen");
+	/* NONE among the groups: no PFS when we ask for none. */
+	xf(p, IKE_TRANS_DH, 0, 0);
+	is_int(ike_prop_select_esp_rekey(&e, &sa, XFORM_DH_ECP256, &c), 0,
+	    "NONE offered: chosen");
+	is_int(c.dh, 0, "... without a key exchange");
+	/* pfs = 19: the proposal must offer it, KE or not. */
+	e.pfs = XFORM_DH_ECP256;
+	is_int(ike_prop_select_esp_rekey(&e, &sa, XFORM_DH_CURVE25519, &c),
+	    0, "pfs 19 offered: chosen");
+	is_int(c.dh, XFORM_DH_ECP256, "... group 19, the caller's "
+	    "INVALID_KE_PAYLOAD for a curve25519 KE");
+	e.pfs = XFORM_DH_ECP384;
+	is_int(ike_prop_select_esp_rekey(&e, &sa, XFORM_DH_ECP384, &c),
+	    -E_NOENT, "pfs 20 not offered: refused");
+	reset();
+	p = prop(IKE_PROTO_ESP, "\x00\x00\x10\x00", 4);
+	xf(p, IKE_TRANS_ENCR, XFORM_ENCR_AES_GCM_16, 256);
+	xf(p, IKE_TRANS_ESN, 0, 0);
+	is_int(ike_prop_select_esp_rekey(&e, &sa, 0, &c), -E_NOENT,
+	    "pfs 20, no group offered: refused");
+	/* IKE_AUTH never chooses a group, pfs or not. */
+	is_int(ike_prop_select_esp(&e, &sa, &c), 0,
+	    "IKE_AUTH with pfs set: chosen");
+	is_int(c.dh, 0, "... without a key exchange (1.2)");
+}
+
 int
 main(void)
 {
@@ -874,6 +935,7 @@ main(void)
 	test_preference();
 	test_ike_reply();
 	test_esp();
+	test_esp_rekey();
 	buf_free(b);
 	xform_cleanup();
 	return done_testing();
