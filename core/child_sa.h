@@ -94,6 +94,9 @@ struct child_sa {
 	 * initiator: our outbound SA takes the "i" keys, RFC 7296 2.17, see
 	 * esp_sa_params_keys), 0 when we answered it. child_sa_init sets 0. */
 	int			 we_initiated;
+	/* Our inbound SPI of the CHILD SA this one rekeys (RFC 7296
+	 * 1.3.3), 0 for none. */
+	uint32_t		 replaces;
 };
 
 /*

@@ -125,8 +125,11 @@ dp_child_up(struct dp *dp, const struct child_sa *c,
 	pp = child_slot(dp, c->spi_in);
 	if (*pp != NULL)
 		return -E_EXIST;
-	if ((!ini && (vips == NULL || nvip == 0)) || nvip > DP_VIPS_MAX)
+	if ((!ini && (vips == NULL || nvip == 0)) || nvip > DP_VIPS_MAX ||
+	    (ini && c->replaces != 0))
 		return -E_INVAL;
+	if (c->replaces != 0 && child_find(dp, c->replaces) == NULL)
+		return -E_NOENT;
 	/* Every selector must be enforced; refuse rather than drop some. */
 	if (c->ts.ni > ESP_TS_MAX || c->ts.nr > ESP_TS_MAX)
 		return -E_TOOMANY;
@@ -176,9 +179,12 @@ dp_child_up(struct dp *dp, const struct child_sa *c,
 	if ((r = esp_sadb_add(dp->db, ch->in)) != 0)
 		goto fail;
 	in_added = 1;
-	if ((r = ini ? defaults_set(dp, c, ch->out) :
+	/* A rekey's outbound SA waits for dp_child_promote: the client
+	 * may not have installed its inbound half yet (RFC 7296 2.8). */
+	if (c->replaces == 0 && (r = ini ? defaults_set(dp, c, ch->out) :
 	    esp_sadb_add(dp->db, ch->out)) != 0)
 		goto fail;
+	ch->out_keyed = c->replaces == 0;
 	*pp = ch;
 	ch = NULL;
 	r = 0;
@@ -232,7 +238,7 @@ static void
 child_free(struct dp *dp, struct dp_child *ch)
 {
 	if (esp_sadb_remove(dp->db, ch->in) != 0 ||
-	    esp_sadb_remove(dp->db, ch->out) != 0)
+	    (ch->out_keyed && esp_sadb_remove(dp->db, ch->out) != 0))
 		log_warnx(SUB_ESP, "SA %08x was not in the table", ch->spi_in);
 	if (dp->qsbr == NULL) {
 		dp__child_reclaim(&ch->qh);
@@ -240,6 +246,26 @@ child_free(struct dp *dp, struct dp_child *ch)
 	}
 	qsbr_call(dp->qsbr, &ch->qh, dp__child_reclaim);
 	gc_arm(dp);
+}
+
+int
+dp_child_promote(struct dp *dp, uint32_t spi_in)
+{
+	struct dp_child **pp = child_slot(dp, spi_in), *ch = *pp;
+	struct esp_sa *old;
+	int r;
+
+	if (ch == NULL)
+		return -E_NOENT;
+	if (ch->out_keyed)
+		return 0;
+	/* One store per address: no packet finds none. */
+	if ((r = esp_sadb_replace_out(dp->db, ch->out, &old)) != 0)
+		return r;
+	ch->out_keyed = 1;
+	if (old != NULL)
+		((struct dp_child *)esp_sa_user(old))->out_keyed = 0;
+	return 0;
 }
 
 void

@@ -40,6 +40,10 @@ struct dp_child {
 	struct esp_sa	*in, *out;
 	uint32_t	 spi_in;
 	int		 initiator;	/* we initiated it: a client */
+	/* out is what the tables find for the client's addresses (or a
+	 * default): not yet while a rekey waits for dp_child_promote, no
+	 * longer once the CHILD SA that rekeyed it was promoted. */
+	int		 out_keyed;
 	/* Where this CHILD SA's ESP goes: read by every thread that seals
 	 * for it, rewritten by the one that sees the client's NAT rebind.
 	 * plock guards it (a spin lock: the critical sections are one

@@ -243,6 +243,7 @@ ike_sa__remove_child(struct ike_sa *sa)
 {
 	struct ike_ctx *ctx = sa->ctx;
 
+	ike_sa__rekey_finish(sa, 0);
 	if (sa->child == NULL)
 		return;
 	if (ctx->io.child_down != NULL)
@@ -419,6 +420,17 @@ ike_sa__resp_notify(struct ike_sa *sa, const struct ike_msg_hdr *req,
 	ike_sa__resp_send(sa, b, &c);
 }
 
+/* Appends spi to b[0..n) in network order; returns the new length. */
+static size_t
+put_spi(uint8_t *b, size_t n, uint32_t spi)
+{
+	b[n] = (uint8_t)(spi >> 24);
+	b[n + 1] = (uint8_t)(spi >> 16);
+	b[n + 2] = (uint8_t)(spi >> 8);
+	b[n + 3] = (uint8_t)spi;
+	return n + 4;
+}
+
 /* INFORMATIONAL request (1.4): liveness checks and DELETEs. */
 static void
 handle_info(struct ike_sa *sa, const struct ike_msg_hdr *req,
@@ -428,9 +440,9 @@ handle_info(struct ike_sa *sa, const struct ike_msg_hdr *req,
 	struct ike_pld_delete del, odel;
 	struct ike_chain c;
 	struct buf *b = NULL;
-	uint8_t ours[4];
-	size_t i, k;
-	int delete_ike = 0, delete_child = 0;
+	uint8_t ours[8];
+	size_t i, k, nours = 0;
+	int delete_ike = 0, delete_child = 0, delete_old = 0;
 
 	for (i = 0; i < m->npld; i++) {
 		if (m->pld[i].type != IKE_PLD_DELETE ||
@@ -438,34 +450,37 @@ handle_info(struct ike_sa *sa, const struct ike_msg_hdr *req,
 			continue;
 		if (del.proto == IKE_PROTO_IKE)
 			delete_ike = 1;
-		else if (del.proto == IKE_PROTO_ESP && sa->child != NULL)
+		else if (del.proto == IKE_PROTO_ESP)
 			/* 3.11: the peer names the SPIs it receives with,
-			 * which are our outbound SPIs. */
+			 * which are our outbound SPIs; after a rekey, the
+			 * replaced SA's (2.8). */
 			for (k = 0; k + 4 <= del.spis.len; k += 4) {
 				const uint8_t *q = del.spis.p + k;
 				uint32_t spi = (uint32_t)q[0] << 24 |
 				    (uint32_t)q[1] << 16 |
 				    (uint32_t)q[2] << 8 | q[3];
 
-				if (spi == sa->child->spi_out)
+				if (sa->child != NULL &&
+				    spi == sa->child->spi_out)
 					delete_child = 1;
+				if (sa->child_old != NULL &&
+				    spi == sa->child_old->spi_out)
+					delete_old = 1;
 			}
 	}
 	if (ike_sa__resp_begin(sa, req, &b, &c) != 0)
 		return;
-	if (!delete_ike && delete_child) {
-		/* Answer with the SPI of our half (1.4.1). */
-		uint32_t in = sa->child->spi_in;
-
-		ours[0] = (uint8_t)(in >> 24);
-		ours[1] = (uint8_t)(in >> 16);
-		ours[2] = (uint8_t)(in >> 8);
-		ours[3] = (uint8_t)in;
+	/* Answer with the SPIs of our halves (1.4.1). */
+	if (!delete_ike && delete_old)
+		nours = put_spi(ours, nours, sa->child_old->spi_in);
+	if (!delete_ike && delete_child)
+		nours = put_spi(ours, nours, sa->child->spi_in);
+	if (nours > 0) {
 		memset(&odel, 0, sizeof(odel));
 		odel.proto = IKE_PROTO_ESP;
 		odel.spi_size = 4;
-		odel.nspi = 1;
-		odel.spis = span_make(ours, 4);
+		odel.nspi = (uint16_t)(nours / 4);
+		odel.spis = span_make(ours, nours);
 		if (ike_pld_add_delete(&c, &odel) != 0) {
 			buf_free(b);
 			return;
@@ -475,7 +490,12 @@ handle_info(struct ike_sa *sa, const struct ike_msg_hdr *req,
 	if (delete_ike) {
 		ctx->st.deleted_by_peer++;
 		ike_sa__sa_ended(sa, "deleted by the peer");
-	} else if (delete_child) {
+		return;
+	}
+	/* The client has the new SA: what we send moves to it. */
+	if (delete_old)
+		ike_sa__rekey_finish(sa, 1);
+	if (delete_child) {
 		char ps[NET_ADDRSTRLEN];
 
 		log_info(SUB_IKE, "CHILD SA %08x/%08x with %s deleted by the "
@@ -662,9 +682,10 @@ ike_ctx_input(struct ike_ctx *ctx, struct span dgram,
 			handle_info_early(sa, h, &ctx->inner);
 		break;
 	case IKE_EXCH_CREATE_CHILD_SA:
-		/* Rekeying is not supported yet: refuse cleanly so the
-		 * client keeps the current SAs or reconnects. */
-		ike_sa__resp_notify(sa, h, IKE_N_NO_ADDITIONAL_SAS);
+		if (sa->state == IKE_S_ESTABLISHED)
+			ike_sa__create_child(sa, h, &ctx->inner);
+		else
+			ike_sa__resp_notify(sa, h, IKE_N_INVALID_SYNTAX);
 		break;
 	default:
 		ike_sa__resp_notify(sa, h, IKE_N_INVALID_SYNTAX);

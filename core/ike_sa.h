@@ -46,6 +46,10 @@ struct ike_io {
 		    const struct net_path *path);
 	/* A CHILD SA is removed: take it out of the data plane. Optional. */
 	void	(*child_down)(void *arg, const struct child_sa *c);
+	/* A rekeyed CHILD SA, installed by child_up with c->replaces set
+	 * (inbound only), now carries what we send, in place of the one it
+	 * replaces. Returns 0 or a negative code. Optional. */
+	int	(*child_promote)(void *arg, const struct child_sa *c);
 	/* Refreshes c's counters from the data plane (for show sa).
 	 * Optional. */
 	void	(*child_stats)(void *arg, struct child_sa *c);
@@ -73,6 +77,7 @@ struct ike_stats {
 	uint64_t	half_open_expired;
 	uint64_t	dpd_sent, dpd_dead;
 	uint64_t	deleted_by_peer;
+	uint64_t	child_rekeys;
 	size_t		ike_sas, half_open, child_sas;
 };
 

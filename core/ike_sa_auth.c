@@ -174,16 +174,34 @@ pool_for(struct ike_ctx *ctx, const struct cfg_policy *pol, int family)
 	return NULL;
 }
 
-static int
-spi_taken(uint32_t spi, void *arg)
+int
+ike_sa__spi_taken(uint32_t spi, void *arg)
 {
 	struct ike_ctx *ctx = arg;
 	struct ike_sa *sa;
 
 	for (sa = ctx->all; sa; sa = sa->next_all)
-		if (sa->child != NULL && sa->child->spi_in == spi)
+		if ((sa->child != NULL && sa->child->spi_in == spi) ||
+		    (sa->child_old != NULL && sa->child_old->spi_in == spi))
 			return 1;
 	return 0;
+}
+
+const struct cfg_policy *
+ike_sa__policy(const struct ike_sa *sa)
+{
+	const struct ike_ctx *ctx = sa->ctx;
+	const struct cfg_user *user = NULL;
+
+	/* A resumed session brings its authorization back as it was: no
+	 * user database, no AAA (the reference's "Avantages"). */
+	if (sa->resumed)
+		return session_policy(sa->session) != NULL ?
+		    cfg_policy_find(ctx->cfg, session_policy(sa->session)) :
+		    NULL;
+	if (sa->eap_identity != NULL)
+		user = cfg_user_find(ctx->cfg, buf_span(sa->eap_identity));
+	return cfg_policy_for(sa->profile, user);
 }
 
 /* Authentication failed: tell the peer in the response to req (2.21.2),
@@ -220,7 +238,6 @@ ike_sa__establish(struct ike_sa *sa, const struct ike_msg_hdr *req, int with_id)
 {
 	struct ike_ctx *ctx = sa->ctx;
 	const struct cfg_profile *pr = sa->profile;
-	const struct cfg_user *user = NULL;
 	const struct cfg_policy *pol;
 	struct ike_msg *m = &ctx->inner;
 	struct ike_pld_cp cp;
@@ -249,18 +266,7 @@ ike_sa__establish(struct ike_sa *sa, const struct ike_msg_hdr *req, int with_id)
 		ike_sa__auth_failed(sa, req, "first IKE_AUTH no longer parses");
 		return;
 	}
-	/* A resumed session brings its authorization back as it was: no
-	 * user database, no AAA (the reference's "Avantages"). */
-	if (sa->resumed)
-		pol = session_policy(sa->session) != NULL ?
-		    cfg_policy_find(ctx->cfg, session_policy(sa->session)) :
-		    NULL;
-	else {
-		if (sa->eap_identity != NULL)
-			user = cfg_user_find(ctx->cfg,
-			    buf_span(sa->eap_identity));
-		pol = cfg_policy_for(pr, user);
-	}
+	pol = ike_sa__policy(sa);
 
 	memset(&creq, 0, sizeof(creq));
 	stypes[0] = pr->session_id_attr;
@@ -303,7 +309,7 @@ ike_sa__establish(struct ike_sa *sa, const struct ike_msg_hdr *req, int with_id)
 	    child_sa_narrow(&tsi, &tsr, sa->vip, sa->nvip, pol, &ts) != 0))
 		child_err = IKE_N_TS_UNACCEPTABLE;
 	if (child_err == 0 &&
-	    (child_sa_spi_alloc(spi_taken, ctx, NULL, &spi) != 0 ||
+	    (child_sa_spi_alloc(ike_sa__spi_taken, ctx, NULL, &spi) != 0 ||
 	    child_sa_new(spi, &esp, &ts,
 	    (const struct sockaddr *)&sa->path.remote, ctx->now, &child) != 0))
 		child_err = IKE_N_TEMPORARY_FAILURE;

@@ -4,8 +4,8 @@
  * input with its message-ID window and retransmissions, responses and
  * INFORMATIONAL), core/ike_sa_init.c (IKE_SA_INIT), core/ike_sa_auth.c
  * (IKE_AUTH), core/ike_sa_session.c (resumable sessions),
- * core/ike_sa_dpd.c (dead peer detection) and core/ike_sa_show.c (the
- * views). Not installed and included nowhere else: the module's interface
+ * core/ike_sa_dpd.c (dead peer detection), core/ike_sa_child.c
+ * (CREATE_CHILD_SA: rekeying) and core/ike_sa_show.c (the views). Not installed and included nowhere else: the module's interface
  * is core/ike_sa.h.
  */
 #ifndef CORE_IKE_SA_INT_H
@@ -98,6 +98,11 @@ struct ike_sa {
 	int			 vip_leased;	/* ... released with it (else
 						 * its session holds them) */
 	struct child_sa		*child;
+	/* The CHILD SA child rekeyed, until the client deletes it: it
+	 * still opens what arrives, and carries what we send until then
+	 * (ike_sa_child.c). */
+	struct child_sa		*child_old;
+	unsigned		 child_rekeys;
 
 	/* Resumption (DESIGN.md, "The flow of a session"). */
 	struct session		*session;	/* resumable session, or NULL */
@@ -113,6 +118,7 @@ struct ike_sa {
 
 	struct timer		 t_half_open;
 	struct timer		 t_dpd;
+	struct timer		 t_rekey;	/* child_old's last moment */
 };
 
 struct ike_pool_ent {
@@ -260,5 +266,22 @@ timer_fn ike_sa__on_dpd;
  * outstanding request. */
 void	ike_sa__handle_response(struct ike_sa *sa, const struct ike_msg *m,
 	    uint8_t *dgram, size_t len, const struct net_path *p);
+
+/* ike_sa_auth.c: the policy of sa's client (its session's when resumed,
+ * else its user's or its profile's). */
+const struct cfg_policy *ike_sa__policy(const struct ike_sa *sa);
+/* ike_sa_auth.c: child_sa_spi_alloc's test: 1 when one of ctx's CHILD SAs
+ * (arg) has inbound SPI spi. */
+int	ike_sa__spi_taken(uint32_t spi, void *arg);
+
+/* ike_sa_child.c: answers a CREATE_CHILD_SA request m (established SA). */
+void	ike_sa__create_child(struct ike_sa *sa, const struct ike_msg_hdr *req,
+	    const struct ike_msg *m);
+/* ike_sa_child.c: ends a rekey: with promote, the current CHILD SA
+ * carries what we send; the replaced one is removed, its counters kept in
+ * the session. A no-op without one. */
+void	ike_sa__rekey_finish(struct ike_sa *sa, int promote);
+/* ike_sa_child.c: t_rekey: the client never deleted the replaced SA. */
+timer_fn ike_sa__on_rekey;
 
 #endif /* CORE_IKE_SA_INT_H */

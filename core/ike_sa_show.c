@@ -77,7 +77,8 @@ ike_ctx_show_sa(struct ike_ctx *ctx, struct buf *out, int json)
 				    "\"%s\",\"esn\":%s,\"bytes_in\":%llu,"
 				    "\"bytes_out\":%llu,\"packets_in\":%llu,"
 				    "\"packets_out\":%llu,\"drops_in\":%llu,"
-				    "\"drops_out\":%llu}", ch->spi_in,
+				    "\"drops_out\":%llu,\"rekeys\":%u}",
+				    ch->spi_in,
 				    ch->spi_out, ealgs, ch->prop.esn ? "true" :
 				    "false",
 				    (unsigned long long)ch->bytes_in,
@@ -85,7 +86,8 @@ ike_ctx_show_sa(struct ike_ctx *ctx, struct buf *out, int json)
 				    (unsigned long long)ch->packets_in,
 				    (unsigned long long)ch->packets_out,
 				    (unsigned long long)ch->drops_in,
-				    (unsigned long long)ch->drops_out);
+				    (unsigned long long)ch->drops_out,
+				    sa->child_rekeys);
 			if (r == 0)
 				r = buf_add_u8(out, '}');
 			continue;
@@ -105,6 +107,10 @@ ike_ctx_show_sa(struct ike_ctx *ctx, struct buf *out, int json)
 			r = buf_add(out, "  ", 2);
 			if (r == 0)
 				r = child_sa_format(ch, ctx->now, out);
+			if (r == 0 && sa->child_rekeys > 0)
+				r = buf_addf(out, "  rekeyed %u time%s\n",
+				    sa->child_rekeys, sa->child_rekeys == 1 ?
+				    "" : "s");
 		}
 	}
 	if (r == 0 && json)

@@ -236,6 +236,20 @@ child_down(void *arg, const struct child_sa *c)
 		dp_child_down(d->dp, c->spi_in);
 }
 
+static int
+child_promote(void *arg, const struct child_sa *c)
+{
+	struct daemon *d = arg;
+	int r;
+
+	if (d->dp == NULL)
+		return -E_STATE;
+	if ((r = dp_child_promote(d->dp, c->spi_in)) != 0)
+		log_warn_e(SUB_ESP, r, "cannot switch to ESP SA %08x",
+		    c->spi_in);
+	return r;
+}
+
 static void
 child_stats(void *arg, struct child_sa *c)
 {
@@ -455,8 +469,12 @@ serve(struct daemon *d, int foreground)
 	const struct cfg_gateway *gw = cfg_gateway(d->cfg);
 	struct ev_ops eops = { on_reload, on_shutdown, d };
 	struct net_ops nops = { on_ike, on_esp, d };
-	struct ike_io io = { ike_send, child_up, child_down, child_stats,
-	    child_last_rx, loop_now, d };
+	struct ike_io io = {
+		.send = ike_send, .child_up = child_up,
+		.child_down = child_down, .child_promote = child_promote,
+		.child_stats = child_stats, .child_last_rx = child_last_rx,
+		.now = loop_now, .arg = d,
+	};
 	struct dp_config dc;
 	struct net_config nc;
 	int r;

@@ -581,13 +581,16 @@ swan_sa_field() {
 	    tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1 | tr -d '[]'
 }
 
-# swan_child_field DIR KEY [IKE]: the value of KEY in the first CHILD_SA
-# of the first IKE_SA (named IKE, if given), e.g. spi-in, spi-out,
-# encr-alg, integ-alg, encap; empty if absent.
+# swan_child_field DIR KEY [IKE]: the value of KEY in the first installed
+# CHILD_SA (not one a rekey replaced) of the first IKE_SA (named IKE, if
+# given), e.g. spi-in, spi-out, encr-alg, integ-alg, encap; empty if
+# absent.
 swan_child_field() {
 	swan_ctl "$1" --list-sas --raw |
 	    sed -n "s/^list-sa event {\(${3:-[^ ]*}\) {/\1 {/p" | head -n 1 |
 	    sed -n 's/^.* child-sas {//p' |
+	    sed 's/} \([^ ]* {name=\)/}\n\1/g' | grep -F state=INSTALLED |
+	    head -n 1 |
 	    tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1 | tr -d '[]'
 }
 
@@ -685,15 +688,19 @@ EOF
 #   rauth=	how the gateway must authenticate: psk (default with
 #		auth=psk) or pubkey (always with the other auth= values);
 #		pubkey needs pki= for the CA
+#   rekey=	the CHILD_SA's rekey_time (1h); life= its life_time
+#		(strongSwan's default: 110% of rekey_time, rekeying up
+#		to 10% early), which also makes rekey_time exact
 swan_client() {
 	local auth pki cert id addr pool local_ts ike esp users psk encap \
-	    mobike remote remote_id eap_id secret vips remote_ts rauth
-	local _sd=$1 _c=$2 _local _rauth _vips
+	    mobike remote remote_id eap_id secret vips remote_ts rauth \
+	    rekey life
+	local _sd=$1 _c=$2 _local _rauth _vips _life=
 	shift 2
 	auth=eap-mschapv2 pki='' cert=client remote=198.51.100.1
 	remote_id=vpn.ikegate.test id=alice@ikegate.test eap_id=alice
 	secret=alicepw psk='' vips=0.0.0.0 remote_ts=198.18.10.0/24
-	ike=default esp=default encap=no mobike=no rauth=''
+	ike=default esp=default encap=no mobike=no rauth='' rekey=1h life=''
 	_swan_kv "$@" || return 1
 	swan_dirs "$_sd" || return 1
 	case $auth in
@@ -711,6 +718,9 @@ swan_client() {
 	esac
 	_vips=
 	[ "$vips" = - ] || _vips="vips = $vips"
+	# A life_time given makes the rekeying time exact (rand_time 0).
+	[ -z "$life" ] || _life="life_time = $life
+				rand_time = 0s"
 	{
 		cat <<EOF
 connections {
@@ -733,6 +743,8 @@ connections {
 			$_c {
 				remote_ts = $remote_ts
 				esp_proposals = $esp
+				rekey_time = $rekey
+				$_life
 			}
 		}
 	}
@@ -756,7 +768,8 @@ _swan_kv() {
 	for _kv do
 		case ${_kv%%=*} in
 		auth|pki|cert|id|addr|pool|local_ts|ike|esp|users|psk|encap|\
-		mobike|remote|remote_id|eap_id|secret|vips|remote_ts|rauth)
+		mobike|remote|remote_id|eap_id|secret|vips|remote_ts|rauth|\
+		rekey|life)
 			eval "${_kv%%=*}=\${_kv#*=}" ;;
 		*)	echo "interop: unknown setting $_kv" >&2; return 1 ;;
 		esac

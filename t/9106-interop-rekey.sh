@@ -1,0 +1,115 @@
+#!/bin/sh
+# A strongSwan client rekeys its CHILD_SA with ikegated (CREATE_CHILD_SA,
+# RFC 7296 1.3.3) every few seconds while it pings the protected network:
+# no ping is lost, the SPIs move on and both ends agree on them, the
+# replaced SAs leave both ends (one CHILD_SA each, 1 inbound and 1
+# outbound SA in the data plane), and the session's counters include what
+# the replaced SAs carried. A CHILD_SA the client deletes and creates again
+# inside its IKE_SA (CREATE_CHILD_SA without REKEY_SA) works too. Then
+# with PFS (a profile whose ESP says pfs = 31, a client that proposes
+# curve25519): each rekey carries a key exchange. Last, a client without
+# PFS against that profile: its rekey is refused with NO_PROPOSAL_CHOSEN
+# and its tunnel keeps working on the SAs it has. Every run ends with a
+# clean exit of ikegated (sanitizers, no key in the log).
+test_description='CHILD SA rekeying with strongSwan, with and without PFS'
+. "$SRCDIR/t/lib.sh"
+. "$SRCDIR/t/interop/lib.sh"
+. "$SRCDIR/t/interop/gw.sh"
+test_require ROOT NETNS TUN cmd:swanctl cmd:ping
+interop_require_swan
+
+PKI=$TRASH/pki
+CLI=$TRASH/cli
+interop_topology
+
+# rekey_run: connect, note the SPIs, ping for 12 s (rekeys every 4 s),
+# and check the outcome (see the top of this file). $1 is the phase.
+rekey_run() {
+	swan_initiate "$CLI" home &&
+	ikeg_agree "$CLI" home &&
+	va=$(swan_sa_field "$CLI" local-vips) &&
+	spi0=$(ikeg_field spi_in) &&
+	netns_exec cli ping -q -c 120 -i 0.1 -W 2 -I "$va" "$GW_LAN_ADDR" \
+	    > "$TRASH/ping.$1" &&
+	cat "$TRASH/ping.$1" &&
+	grep -F " 0% packet loss" "$TRASH/ping.$1" &&
+	n=$(ikeg_field rekeys) && echo "rekeys: $n" && [ "$n" -ge 2 ] &&
+	[ "$(ikeg_field spi_in)" != "$spi0" ] &&
+	wait_for settled 8 && settled &&
+	[ "$(grep -c "rekeyed: now" "$TRASH/ikegated.log")" -ge "$n" ] &&
+	! grep -F "did not delete it" "$TRASH/ikegated.log"
+}
+
+# settled: between two rekeys, each end has one CHILD SA (the client one
+# installed CHILD_SA, besides those it keeps a few seconds after a rekey
+# for late packets; the data plane one SA each way) and they agree on its
+# SPIs.
+settled() {
+	ikeg_agree "$CLI" home &&
+	[ "$(swan_list_sas "$CLI" | grep -c "reqid.*INSTALLED")" = 1 ] &&
+	ikectl_gw show dataplane | grep -F "1 inbound and 1 outbound SAs"
+}
+
+# cli_restart ESP [LIFE]: a fresh client charon with ESP proposals ESP
+# whose CHILD_SA is rekeyed every 4 s and lives LIFE (20 s).
+cli_restart() {
+	swan_stop "$CLI" 2>/dev/null
+	rm -rf "$CLI" &&
+	swan_client "$CLI" home pki="$PKI" esp="$1" encap=yes rekey=4s \
+	    life="${2:-20s}" &&
+	swan_start cli "$CLI" client && swan_load "$CLI"
+}
+
+test_expect_success 'PKI, ikegated (resumable sessions)' '
+	pki_make "$PKI" &&
+	ikeg_config "$TRASH/gw.ini" esp_enc=aes-gcm-256 esp_integ= \
+	    extra_profile="reconnect_timeout = 60" &&
+	ikeg_start "$TRASH/gw.ini"
+'
+test_expect_success 'rekeyed twice or more while pinging, nothing lost' '
+	cli_restart aes256gcm16 && rekey_run plain &&
+	! grep -F "with PFS" "$TRASH/ikegated.log"
+'
+test_expect_success 'the session counts the replaced SAs too' '
+	ikectl_gw show sessions --detail | tee "$TRASH/sess" &&
+	s=$(sed -n "s/.*#pkts dec.ed \([0-9]*\).*/\1/p" "$TRASH/sess") &&
+	c=$(ikeg_field packets_in) && echo "session $s, CHILD SA $c" &&
+	[ "$s" -ge 120 ] && [ "$c" -lt "$s" ]
+'
+test_expect_success 'a CHILD SA deleted, then created again in the IKE SA' '
+	swan_ctl "$CLI" --terminate --child home &&
+	wait_for "[ -z \"\$(ikeg_field spi_in)\" ]" 5 &&
+	swan_initiate "$CLI" home &&
+	grep -F "created in place of a deleted one" "$TRASH/ikegated.log" &&
+	wait_for settled 8 &&
+	va=$(swan_sa_field "$CLI" local-vips) &&
+	netns_exec cli ping -c 3 -i 0.2 -W 2 -I "$va" "$GW_LAN_ADDR"
+'
+test_expect_success 'ikegated exits cleanly' 'ikeg_check_clean'
+
+test_expect_success 'ikegated whose ESP requires PFS (curve25519)' '
+	ikeg_config "$TRASH/gw.ini" esp_enc=aes-gcm-256 esp_integ= &&
+	sed -i "/^esn = /a pfs = 31" "$TRASH/gw.ini" &&
+	grep -F "pfs = 31" "$TRASH/gw.ini" &&
+	ikeg_start "$TRASH/gw.ini"
+'
+test_expect_success 'rekeyed with a key exchange each time' '
+	cli_restart aes256gcm16-curve25519 && rekey_run pfs &&
+	[ "$(grep -c "rekeyed: now.* with PFS" "$TRASH/ikegated.log")" \
+	    -ge 2 ] &&
+	[ "$(swan_child_field "$CLI" dh-group)" = CURVE_25519 ]
+'
+test_expect_success 'a client without PFS: rekey refused, tunnel kept' '
+	swan_terminate "$CLI" home &&
+	cli_restart aes256gcm16 60s && swan_initiate "$CLI" home &&
+	va=$(swan_sa_field "$CLI" local-vips) &&
+	spi0=$(ikeg_field spi_in) &&
+	wait_for "grep -q \"no acceptable proposal (the profile requires PFS)\" \
+	    \"$TRASH/ikegated.log\"" 15 &&
+	grep -F "NO_PROPOSAL_CHOSEN" "$CLI/charon.log" &&
+	netns_exec cli ping -c 3 -i 0.2 -W 2 -I "$va" "$GW_LAN_ADDR" &&
+	[ "$(ikeg_field spi_in)" = "$spi0" ] &&
+	[ "$(ikeg_field rekeys)" = 0 ] && ikeg_agree "$CLI" home
+'
+test_expect_success 'ikegated exits cleanly' 'ikeg_check_clean'
+test_done
