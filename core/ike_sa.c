@@ -400,10 +400,16 @@ ike_sa__resp_send(struct ike_sa *sa, struct buf *b, struct ike_chain *c)
 	ike_sa__respond(sa, b);
 }
 
-/* Answers request req with a protected response holding one notify. */
 void
 ike_sa__resp_notify(struct ike_sa *sa, const struct ike_msg_hdr *req,
     uint16_t type)
+{
+	ike_sa__resp_notify_data(sa, req, type, span_make(NULL, 0));
+}
+
+void
+ike_sa__resp_notify_data(struct ike_sa *sa, const struct ike_msg_hdr *req,
+    uint16_t type, struct span data)
 {
 	struct ike_pld_notify n;
 	struct ike_chain c;
@@ -413,6 +419,7 @@ ike_sa__resp_notify(struct ike_sa *sa, const struct ike_msg_hdr *req,
 		return;
 	memset(&n, 0, sizeof(n));
 	n.type = type;
+	n.data = data;
 	if (ike_pld_add_notify(&c, &n) != 0) {
 		buf_free(b);
 		return;

@@ -23,27 +23,6 @@
  * it (it should at once, 2.8). */
 #define IKE_REKEY_GRACE_MS	10000
 
-/* Answers req with one notify carrying data. */
-static void
-resp_notify_data(struct ike_sa *sa, const struct ike_msg_hdr *req,
-    uint16_t type, struct span data)
-{
-	struct ike_pld_notify n;
-	struct ike_chain c;
-	struct buf *b;
-
-	if (ike_sa__resp_begin(sa, req, &b, &c) != 0)
-		return;
-	memset(&n, 0, sizeof(n));
-	n.type = type;
-	n.data = data;
-	if (ike_pld_add_notify(&c, &n) != 0) {
-		buf_free(b);
-		return;
-	}
-	ike_sa__resp_send(sa, b, &c);
-}
-
 /* The replaced CHILD SA leaves: its counters go into the session's
  * totals, the current one's stay live. */
 static void
@@ -51,18 +30,11 @@ retire_old(struct ike_sa *sa)
 {
 	struct ike_ctx *ctx = sa->ctx;
 	struct child_sa *old = sa->child_old;
-	struct session_counters sc;
 
 	if (old == NULL)
 		return;
 	if (sa->session != NULL) {
-		if (ctx->io.child_stats != NULL)
-			ctx->io.child_stats(ctx->io.arg, old);
-		sc.pkts_in = old->packets_in;
-		sc.pkts_out = old->packets_out;
-		sc.bytes_in = old->bytes_in;
-		sc.bytes_out = old->bytes_out;
-		session_count_live(sa->session, &sc);
+		ike_sa__session_count(sa, old);
 		session_count_commit(sa->session);
 	}
 	if (ctx->io.child_down != NULL)
@@ -205,7 +177,7 @@ ike_sa__create_child(struct ike_sa *sa, const struct ike_msg_hdr *req,
 		    "for %u", ps, have_ke ? ke.group : 0, esp.dh);
 		grp[0] = (uint8_t)(esp.dh >> 8);
 		grp[1] = (uint8_t)esp.dh;
-		resp_notify_data(sa, req, IKE_N_INVALID_KE_PAYLOAD,
+		ike_sa__resp_notify_data(sa, req, IKE_N_INVALID_KE_PAYLOAD,
 		    span_make(grp, 2));
 		return;
 	}

@@ -204,6 +204,9 @@ void	ike_sa__resp_send(struct ike_sa *sa, struct buf *b,
 /* ike_sa.c: answers req with a protected response holding one notify. */
 void	ike_sa__resp_notify(struct ike_sa *sa, const struct ike_msg_hdr *req,
 	    uint16_t type);
+/* ike_sa.c: the same, the notify carrying data (borrowed). */
+void	ike_sa__resp_notify_data(struct ike_sa *sa,
+	    const struct ike_msg_hdr *req, uint16_t type, struct span data);
 
 /* ike_sa_init.c: sends an unprotected IKE_SA_INIT error response. */
 void	ike_sa__init_notify(struct ike_ctx *ctx, const struct ike_msg_hdr *req,
@@ -235,6 +238,10 @@ void	ike_sa__auth_final(struct ike_sa *sa, const struct ike_msg_hdr *req,
  * secrets) to buf and returns buf. */
 const char *ike_sa__session_owner_name(const struct session *s, char *buf,
 	    size_t len);
+/* ike_sa_session.c: sets the session's live counters to those of c, a
+ * CHILD SA of sa (refreshed from the data plane); nothing without a
+ * session. */
+void	ike_sa__session_count(struct ike_sa *sa, struct child_sa *c);
 /* ike_sa_session.c: carries the CHILD SA's counters into the session. */
 void	ike_sa__session_sync(struct ike_sa *sa);
 /* ike_sa_session.c: the SA is lost (its session goes idle) or ended (its

@@ -39,22 +39,28 @@ ike_sa__session_owner_name(const struct session *s, char *buf, size_t len)
 	return buf;
 }
 
-/* Carries the CHILD SA's counters into the session. */
 void
-ike_sa__session_sync(struct ike_sa *sa)
+ike_sa__session_count(struct ike_sa *sa, struct child_sa *c)
 {
 	struct ike_ctx *ctx = sa->ctx;
 	struct session_counters sc;
 
-	if (sa->session == NULL || sa->child == NULL)
+	if (sa->session == NULL || c == NULL)
 		return;
 	if (ctx->io.child_stats != NULL)
-		ctx->io.child_stats(ctx->io.arg, sa->child);
-	sc.pkts_in = sa->child->packets_in;
-	sc.pkts_out = sa->child->packets_out;
-	sc.bytes_in = sa->child->bytes_in;
-	sc.bytes_out = sa->child->bytes_out;
+		ctx->io.child_stats(ctx->io.arg, c);
+	sc.pkts_in = c->packets_in;
+	sc.pkts_out = c->packets_out;
+	sc.bytes_in = c->bytes_in;
+	sc.bytes_out = c->bytes_out;
 	session_count_live(sa->session, &sc);
+}
+
+/* Carries the CHILD SA's counters into the session. */
+void
+ike_sa__session_sync(struct ike_sa *sa)
+{
+	ike_sa__session_count(sa, sa->child);
 }
 
 /*

@@ -6,8 +6,10 @@
 # outbound SA in the data plane), and the session's counters include what
 # the replaced SAs carried. A CHILD_SA the client deletes and creates again
 # inside its IKE_SA (CREATE_CHILD_SA without REKEY_SA) works too. Then
-# with PFS (a profile whose ESP says pfs = 31, a client that proposes
-# curve25519): each rekey carries a key exchange. Last, a client without
+# with PFS (a profile whose ESP says pfs = 19, a client that proposes
+# curve25519 first, then ECP-256): each rekey carries a key exchange, and
+# the client's first curve25519 KE gets INVALID_KE_PAYLOAD naming 19 (RFC
+# 7296 1.3) before its retry with ECP-256 succeeds. Last, a client without
 # PFS against that profile: its rekey is refused with NO_PROPOSAL_CHOSEN
 # and its tunnel keeps working on the SAs it has. Every run ends with a
 # clean exit of ikegated (sanitizers, no key in the log).
@@ -87,17 +89,22 @@ test_expect_success 'a CHILD SA deleted, then created again in the IKE SA' '
 '
 test_expect_success 'ikegated exits cleanly' 'ikeg_check_clean'
 
-test_expect_success 'ikegated whose ESP requires PFS (curve25519)' '
+test_expect_success 'ikegated whose ESP requires PFS with ECP-256' '
 	ikeg_config "$TRASH/gw.ini" esp_enc=aes-gcm-256 esp_integ= &&
-	sed -i "/^esn = /a pfs = 31" "$TRASH/gw.ini" &&
-	grep -F "pfs = 31" "$TRASH/gw.ini" &&
+	sed -i "/^esn = /a pfs = 19" "$TRASH/gw.ini" &&
+	grep -F "pfs = 19" "$TRASH/gw.ini" &&
 	ikeg_start "$TRASH/gw.ini"
 '
 test_expect_success 'rekeyed with a key exchange each time' '
-	cli_restart aes256gcm16-curve25519 && rekey_run pfs &&
+	cli_restart aes256gcm16-curve25519-ecp256 && rekey_run pfs &&
 	[ "$(grep -c "rekeyed: now.* with PFS" "$TRASH/ikegated.log")" \
 	    -ge 2 ] &&
-	[ "$(swan_child_field "$CLI" dh-group)" = CURVE_25519 ]
+	[ "$(swan_child_field "$CLI" dh-group)" = ECP_256 ]
+'
+test_expect_success 'a curve25519 KE was answered INVALID_KE_PAYLOAD(19)' '
+	grep "CHILD SA rekey from .*: KE group 31, asking for 19" \
+	    "$TRASH/ikegated.log" &&
+	grep "parsed CREATE_CHILD_SA response .*N(INVAL_KE)" "$CLI/charon.log"
 '
 test_expect_success 'a client without PFS: rekey refused, tunnel kept' '
 	swan_terminate "$CLI" home &&
