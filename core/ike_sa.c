@@ -317,6 +317,11 @@ ike_sa__on_half_open(struct timer *t, void *arg)
 		ike_sa__sa_destroy(sa, NULL);
 		return;
 	}
+	if (sa->state == IKE_S_REKEYED) {
+		ike_sa__sa_destroy(sa, "replaced by a rekey; the client did "
+		    "not delete it");
+		return;
+	}
 	sa->ctx->st.half_open_expired++;
 	ike_sa__sa_destroy(sa, "not authenticated in time");
 }
@@ -494,6 +499,11 @@ handle_info(struct ike_sa *sa, const struct ike_msg_hdr *req,
 		}
 	}
 	ike_sa__resp_send(sa, b, &c);
+	if (delete_ike && sa->state == IKE_S_REKEYED) {
+		/* 2.18: the client closes the SA its rekey replaced. */
+		ike_sa__sa_destroy(sa, NULL);
+		return;
+	}
 	if (delete_ike) {
 		ctx->st.deleted_by_peer++;
 		ike_sa__sa_ended(sa, "deleted by the peer");
@@ -665,7 +675,8 @@ ike_ctx_input(struct ike_ctx *ctx, struct span dgram,
 		ctx->st.rx_invalid++;
 		log_info(SUB_IKE, "invalid %s from %s: %s",
 		    ike_pld_exch_name(h->exch), ps, err_str(r));
-		if (sa->state != IKE_S_ESTABLISHED)
+		if (sa->state != IKE_S_ESTABLISHED &&
+		    sa->state != IKE_S_REKEYED)
 			ike_sa__auth_failed(sa, h, "invalid message");
 		else
 			ike_sa__resp_notify(sa, h, IKE_N_INVALID_SYNTAX);
@@ -683,7 +694,8 @@ ike_ctx_input(struct ike_ctx *ctx, struct span dgram,
 			ike_sa__resp_notify(sa, h, IKE_N_INVALID_SYNTAX);
 		break;
 	case IKE_EXCH_INFORMATIONAL:
-		if (sa->state == IKE_S_ESTABLISHED)
+		if (sa->state == IKE_S_ESTABLISHED ||
+		    sa->state == IKE_S_REKEYED)
 			handle_info(sa, h, &ctx->inner);
 		else
 			handle_info_early(sa, h, &ctx->inner);
@@ -691,6 +703,9 @@ ike_ctx_input(struct ike_ctx *ctx, struct span dgram,
 	case IKE_EXCH_CREATE_CHILD_SA:
 		if (sa->state == IKE_S_ESTABLISHED)
 			ike_sa__create_child(sa, h, &ctx->inner);
+		else if (sa->state == IKE_S_REKEYED)
+			/* 2.25: the SA is going away. */
+			ike_sa__resp_notify(sa, h, IKE_N_TEMPORARY_FAILURE);
 		else
 			ike_sa__resp_notify(sa, h, IKE_N_INVALID_SYNTAX);
 		break;

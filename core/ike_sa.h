@@ -77,7 +77,7 @@ struct ike_stats {
 	uint64_t	half_open_expired;
 	uint64_t	dpd_sent, dpd_dead;
 	uint64_t	deleted_by_peer;
-	uint64_t	child_rekeys;
+	uint64_t	child_rekeys, ike_rekeys;
 	size_t		ike_sas, half_open, child_sas;
 };
 

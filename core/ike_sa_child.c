@@ -5,8 +5,8 @@
  * we send moves to it when the client deletes the old one (it has then
  * installed the new one), or IKE_REKEY_GRACE_MS later if it never does.
  * A client whose CHILD SA expired or was deleted may create a new one
- * the same way. A request for an additional CHILD SA, or to rekey the IKE
- * SA, is still refused: a remote-access client has one.
+ * the same way. A request for an additional CHILD SA is refused: a
+ * remote-access client has one. IKE SA rekeys go to ike_sa_rekey.c.
  */
 #include "config.h"
 
@@ -125,11 +125,13 @@ ike_sa__create_child(struct ike_sa *sa, const struct ike_msg_hdr *req,
 
 	ike_sa__peer_str(sa, ps, sizeof(ps));
 	rekey = rekey_notify(m, &rproto, &rspi);
-	if (!rekey && (ike_sa__get_pld(m, IKE_PLD_TSI, &body) != 0 ||
-	    sa->child != NULL)) {
-		log_info(SUB_IKE, "%s asks for another %s: refused", ps,
-		    sa->child != NULL ? "CHILD SA" :
-		    "IKE SA (rekeying IKE SAs is not supported)");
+	/* 1.3.2: an IKE SA rekey has neither REKEY_SA nor selectors. */
+	if (!rekey && ike_sa__get_pld(m, IKE_PLD_TSI, &body) != 0) {
+		ike_sa__rekey_ike(sa, req, m);
+		return;
+	}
+	if (!rekey && sa->child != NULL) {
+		log_info(SUB_IKE, "%s asks for another CHILD SA: refused", ps);
 		ike_sa__resp_notify(sa, req, IKE_N_NO_ADDITIONAL_SAS);
 		return;
 	}

@@ -67,8 +67,8 @@ init_proposals(const struct cfg *cfg, const struct cfg_proposal **out,
 	return n;
 }
 
-static int
-new_spi(struct ike_ctx *ctx, uint64_t *spi)
+int
+ike_sa__new_spi(struct ike_ctx *ctx, uint64_t *spi)
 {
 	uint8_t b[8];
 	int i, tries, r;
@@ -190,7 +190,7 @@ ike_sa__handle_init(struct ike_ctx *ctx, const struct ike_msg *m,
 	timer_init(&sa->t_half_open, ike_sa__on_half_open, sa);
 	timer_init(&sa->t_dpd, ike_sa__on_dpd, sa);
 	timer_init(&sa->t_rekey, ike_sa__on_rekey, sa);
-	if (new_spi(ctx, &sa->spi_r) != 0)
+	if (ike_sa__new_spi(ctx, &sa->spi_r) != 0)
 		goto fail;
 	memcpy(sa->ni, ni.data.p, ni.data.len);
 	sa->ni_len = ni.data.len;

@@ -5,7 +5,8 @@
  * INFORMATIONAL), core/ike_sa_init.c (IKE_SA_INIT), core/ike_sa_auth.c
  * (IKE_AUTH), core/ike_sa_session.c (resumable sessions),
  * core/ike_sa_dpd.c (dead peer detection), core/ike_sa_child.c
- * (CREATE_CHILD_SA: rekeying) and core/ike_sa_show.c (the views). Not installed and included nowhere else: the module's interface
+ * (CREATE_CHILD_SA: CHILD SAs), core/ike_sa_rekey.c (IKE SA rekeying)
+ * and core/ike_sa_show.c (the views). Not installed and included nowhere else: the module's interface
  * is core/ike_sa.h.
  */
 #ifndef CORE_IKE_SA_INT_H
@@ -45,6 +46,7 @@ enum ike_state {
 	IKE_S_EAP,		/* EAP round trips in progress */
 	IKE_S_EAP_DONE,		/* EAP succeeded; the final AUTH is due */
 	IKE_S_ESTABLISHED,
+	IKE_S_REKEYED,		/* replaced by a rekey, awaiting DELETE */
 	IKE_S_DEAD,		/* being deleted */
 };
 
@@ -280,6 +282,15 @@ const struct cfg_policy *ike_sa__policy(const struct ike_sa *sa);
 /* ike_sa_auth.c: child_sa_spi_alloc's test: 1 when one of ctx's CHILD SAs
  * (arg) has inbound SPI spi. */
 int	ike_sa__spi_taken(uint32_t spi, void *arg);
+
+/* ike_sa_init.c: a fresh responder SPI no SA has, in *spi. Returns 0,
+ * -E_EXIST (8 draws taken) or an xform_random error. */
+int	ike_sa__new_spi(struct ike_ctx *ctx, uint64_t *spi);
+
+/* ike_sa_rekey.c: answers a CREATE_CHILD_SA request m that rekeys the
+ * (established) IKE SA sa: a new SA takes over, sa becomes REKEYED. */
+void	ike_sa__rekey_ike(struct ike_sa *sa, const struct ike_msg_hdr *req,
+	    const struct ike_msg *m);
 
 /* ike_sa_child.c: answers a CREATE_CHILD_SA request m (established SA). */
 void	ike_sa__create_child(struct ike_sa *sa, const struct ike_msg_hdr *req,

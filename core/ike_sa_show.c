@@ -14,7 +14,7 @@
 #include "core/sessiondb.h"
 
 static const char *const state_names[] = {
-	"HALF-OPEN", "EAP", "EAP-DONE", "ESTABLISHED", "DELETING",
+	"HALF-OPEN", "EAP", "EAP-DONE", "ESTABLISHED", "REKEYED", "DELETING",
 };
 
 int

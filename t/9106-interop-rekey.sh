@@ -5,7 +5,9 @@
 # replaced SAs leave both ends (one CHILD_SA each, 1 inbound and 1
 # outbound SA in the data plane), and the session's counters include what
 # the replaced SAs carried. A CHILD_SA the client deletes and creates again
-# inside its IKE_SA (CREATE_CHILD_SA without REKEY_SA) works too. Then
+# inside its IKE_SA (CREATE_CHILD_SA without REKEY_SA) works too, and so
+# does rekeying the IKE_SA every 5 s (RFC 7296 1.3.2): no ping lost, the
+# same address and session, no new login, one IKE SA left. Then
 # with PFS (a profile whose ESP says pfs = 19, a client that proposes
 # curve25519 first, then ECP-256): each rekey carries a key exchange, and
 # the client's first curve25519 KE gets INVALID_KE_PAYLOAD naming 19 (RFC
@@ -13,7 +15,7 @@
 # PFS against that profile: its rekey is refused with NO_PROPOSAL_CHOSEN
 # and its tunnel keeps working on the SAs it has. Every run ends with a
 # clean exit of ikegated (sanitizers, no key in the log).
-test_description='CHILD SA rekeying with strongSwan, with and without PFS'
+test_description='CHILD and IKE SA rekeying with strongSwan, with and without PFS'
 . "$SRCDIR/t/lib.sh"
 . "$SRCDIR/t/interop/lib.sh"
 . "$SRCDIR/t/interop/gw.sh"
@@ -52,13 +54,19 @@ settled() {
 	ikectl_gw show dataplane | grep -F "1 inbound and 1 outbound SAs"
 }
 
-# cli_restart ESP [LIFE]: a fresh client charon with ESP proposals ESP
-# whose CHILD_SA is rekeyed every 4 s and lives LIFE (20 s).
+# ike_sas: how many IKE SAs ikegated lists.
+ike_sas() {
+	ikectl_gw show sa --json | grep -o '"spi_i":' | wc -l
+}
+
+# cli_restart ESP [LIFE [IKE]]: a fresh client charon with ESP proposals
+# ESP whose CHILD_SA is rekeyed every 4 s and lives LIFE (20 s), and
+# whose IKE_SA is rekeyed every IKE (4h; then it may live 30 s more).
 cli_restart() {
 	swan_stop "$CLI" 2>/dev/null
 	rm -rf "$CLI" &&
 	swan_client "$CLI" home pki="$PKI" esp="$1" encap=yes rekey=4s \
-	    life="${2:-20s}" &&
+	    life="${2:-20s}" ike_rekey="${3:-4h}" ike_over=30s &&
 	swan_start cli "$CLI" client && swan_load "$CLI"
 }
 
@@ -86,6 +94,24 @@ test_expect_success 'a CHILD SA deleted, then created again in the IKE SA' '
 	wait_for settled 8 &&
 	va=$(swan_sa_field "$CLI" local-vips) &&
 	netns_exec cli ping -c 3 -i 0.2 -W 2 -I "$va" "$GW_LAN_ADDR"
+'
+test_expect_success 'IKE SA rekeyed too: nothing lost, no new login' '
+	swan_terminate "$CLI" home &&
+	cli_restart aes256gcm16 20s 5s && swan_initiate "$CLI" home &&
+	wait_for settled 8 &&
+	va=$(swan_sa_field "$CLI" local-vips) &&
+	spi0=$(ikeg_field spi_r) &&
+	logins=$(grep -c "established with" "$TRASH/ikegated.log") &&
+	netns_exec cli ping -q -c 120 -i 0.1 -W 2 -I "$va" "$GW_LAN_ADDR" \
+	    > "$TRASH/ping.ike" &&
+	cat "$TRASH/ping.ike" && grep -F " 0% packet loss" "$TRASH/ping.ike" &&
+	wait_for "settled && [ \$(ike_sas) = 1 ]" 10 &&
+	[ "$(ikeg_field spi_r)" != "$spi0" ] &&
+	[ "$(grep -c "IKE SA .* rekeyed: now" "$TRASH/ikegated.log")" -ge 2 ] &&
+	[ "$(grep -c "established with" "$TRASH/ikegated.log")" = "$logins" ] &&
+	[ "$(ikeg_field address)" = "$va" ] &&
+	ikectl_gw show sessions | grep -F UP-ACTIVE &&
+	! grep -F "did not delete it" "$TRASH/ikegated.log"
 '
 test_expect_success 'ikegated exits cleanly' 'ikeg_check_clean'
 

@@ -691,16 +691,20 @@ EOF
 #   rekey=	the CHILD_SA's rekey_time (1h); life= its life_time
 #		(strongSwan's default: 110% of rekey_time, rekeying up
 #		to 10% early), which also makes rekey_time exact
+#   ike_rekey=	the IKE_SA's rekey_time (4h); ike_over= its over_time
+#		(strongSwan's default: 10% of rekey_time), which also
+#		makes rekey_time exact
 swan_client() {
 	local auth pki cert id addr pool local_ts ike esp users psk encap \
 	    mobike remote remote_id eap_id secret vips remote_ts rauth \
-	    rekey life
-	local _sd=$1 _c=$2 _local _rauth _vips _life=
+	    rekey life ike_rekey ike_over
+	local _sd=$1 _c=$2 _local _rauth _vips _life='' _over=
 	shift 2
 	auth=eap-mschapv2 pki='' cert=client remote=198.51.100.1
 	remote_id=vpn.ikegate.test id=alice@ikegate.test eap_id=alice
 	secret=alicepw psk='' vips=0.0.0.0 remote_ts=198.18.10.0/24
-	ike=default esp=default encap=no mobike=no rauth='' rekey=1h life=''
+	ike=default esp=default encap=no mobike=no rauth='' rekey=1h life='' \
+	ike_rekey=4h ike_over=''
 	_swan_kv "$@" || return 1
 	swan_dirs "$_sd" || return 1
 	case $auth in
@@ -718,6 +722,8 @@ swan_client() {
 	esac
 	_vips=
 	[ "$vips" = - ] || _vips="vips = $vips"
+	[ -z "$ike_over" ] || _over="over_time = $ike_over
+		rand_time = 0s"
 	# A life_time given makes the rekeying time exact (rand_time 0).
 	[ -z "$life" ] || _life="life_time = $life
 				rand_time = 0s"
@@ -729,6 +735,8 @@ connections {
 		remote_addrs = $remote
 		$_vips
 		proposals = $ike
+		rekey_time = $ike_rekey
+		$_over
 		encap = $encap
 		mobike = $mobike
 		local {
@@ -769,7 +777,7 @@ _swan_kv() {
 		case ${_kv%%=*} in
 		auth|pki|cert|id|addr|pool|local_ts|ike|esp|users|psk|encap|\
 		mobike|remote|remote_id|eap_id|secret|vips|remote_ts|rauth|\
-		rekey|life)
+		rekey|life|ike_rekey|ike_over)
 			eval "${_kv%%=*}=\${_kv#*=}" ;;
 		*)	echo "interop: unknown setting $_kv" >&2; return 1 ;;
 		esac
