@@ -113,7 +113,8 @@ ike_sa__rekey_ike(struct ike_sa *sa, const struct ike_msg_hdr *req,
 	}
 	/* The profile the client logged in with decides, as in IKE_AUTH. */
 	props[0] = sa->profile->proposal;
-	if (ike_prop_select_ike(props, 1, &ctx->sa_pld, &choice) != 0 ||
+	if (props[0] == NULL ||
+	    ike_prop_select_ike(props, 1, &ctx->sa_pld, &choice) != 0 ||
 	    new_spi_i(&choice) == 0) {
 		log_info(SUB_IKE, "IKE SA rekey from %s: no acceptable "
 		    "proposal", ps);
