@@ -7,7 +7,8 @@
 # the replaced SAs carried. A CHILD_SA the client deletes and creates again
 # inside its IKE_SA (CREATE_CHILD_SA without REKEY_SA) works too, and so
 # does rekeying the IKE_SA every 5 s (RFC 7296 1.3.2): no ping lost, the
-# same address and session, no new login, one IKE SA left. Then
+# same address and session, no new login, one IKE SA left; the operator's
+# disconnect of that session reaches the new IKE SA. Then
 # with PFS (a profile whose ESP says pfs = 19, a client that proposes
 # curve25519 first, then ECP-256): each rekey carries a key exchange, and
 # the client's first curve25519 KE gets INVALID_KE_PAYLOAD naming 19 (RFC
@@ -112,6 +113,12 @@ test_expect_success 'IKE SA rekeyed too: nothing lost, no new login' '
 	[ "$(ikeg_field address)" = "$va" ] &&
 	ikectl_gw show sessions | grep -F UP-ACTIVE &&
 	! grep -F "did not delete it" "$TRASH/ikegated.log"
+'
+test_expect_success 'the operator disconnects the session of the new IKE SA' '
+	sid=$(ikectl_gw show sessions | awk "NR == 1 { print \$1 }") &&
+	ikectl_gw disconnect "$sid" &&
+	wait_for "[ \$(ike_sas) = 0 ]" 5 &&
+	wait_for "! swan_list_sas \"$CLI\" | grep -q ESTABLISHED" 5
 '
 test_expect_success 'ikegated exits cleanly' 'ikeg_check_clean'
 
