@@ -268,6 +268,10 @@ ike_sa__sa_destroy(struct ike_sa *sa, const char *why)
 		    why ? why : "");
 	if (sa->state == IKE_S_HALF_OPEN)
 		ctx->st.half_open--;
+	if (sa->pred != NULL)
+		sa->pred->succ = NULL;
+	if (sa->succ != NULL)
+		sa->succ->pred = NULL;
 	timer_del(ctx->th, &sa->t_half_open);
 	timer_del(ctx->th, &sa->t_dpd);
 	ike_sa__remove_child(sa);

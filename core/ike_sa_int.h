@@ -121,6 +121,9 @@ struct ike_sa {
 	struct timer		 t_half_open;
 	struct timer		 t_dpd;
 	struct timer		 t_rekey;	/* child_old's last moment */
+	/* IKE SA rekeying (ike_sa_rekey.c): the REKEYED SA this one
+	 * replaced, until the client deletes it, and the other way. */
+	struct ike_sa		*pred, *succ;
 };
 
 struct ike_pool_ent {

@@ -136,6 +136,12 @@ ike_sa__rekey_ike(struct ike_sa *sa, const struct ike_msg_hdr *req,
 		return;
 	}
 
+	/* One replaced SA per client at a time: the one before, which the
+	 * client should have deleted by now, goes (a client rekeying in a
+	 * loop cannot pile them up). */
+	if (sa->pred != NULL)
+		ike_sa__sa_destroy(sa->pred, "replaced twice; the client did "
+		    "not delete it");
 	if ((n = calloc(1, sizeof(*n))) == NULL)
 		goto fail;
 	n->ctx = ctx;
@@ -191,6 +197,8 @@ ike_sa__rekey_ike(struct ike_sa *sa, const struct ike_msg_hdr *req,
 		goto fail;
 
 	take_over(n, sa);
+	n->pred = sa;
+	sa->succ = n;
 	ike_sa__link_sa(ctx, n);
 	ctx->st.ike_sas++;
 	ctx->st.ike_rekeys++;
