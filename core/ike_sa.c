@@ -370,29 +370,47 @@ ike_sa__get_pld(const struct ike_msg *m, uint8_t t, struct span *body)
 	return 0;
 }
 
-/* Starts a response to the request m of sa, opening its SK payload. */
-int
-ike_sa__resp_begin(struct ike_sa *sa, const struct ike_msg_hdr *req,
-    struct buf **bp, struct ike_chain *c)
+/* Starts a protected message of sa in a new buffer of cap bytes: the
+ * header (exch, flags, msgid) and the opened SK payload. */
+static int
+msg_begin(struct ike_sa *sa, size_t cap, uint8_t exch, uint8_t flags,
+    uint32_t msgid, struct buf **bp, struct ike_chain *c)
 {
 	struct ike_msg_hdr h;
 	int r;
 
-	if ((*bp = buf_new(IKE_MSG_MAX)) == NULL)
+	if ((*bp = buf_new(cap)) == NULL)
 		return -E_NOMEM;
 	memset(&h, 0, sizeof(h));
 	h.spi_i = sa->spi_i;
 	h.spi_r = sa->spi_r;
 	h.version = IKE_VERSION;
-	h.exch = req->exch;
-	h.flags = IKE_FLAG_RESPONSE;
-	h.msgid = req->msgid;
+	h.exch = exch;
+	h.flags = flags;
+	h.msgid = msgid;
 	if ((r = ike_msg_begin(c, *bp, &h)) != 0 ||
 	    (r = ike_msg_sk_begin(c, ike_sk_iv_len(&sa->sk))) != 0) {
 		buf_free(*bp);
 		*bp = NULL;
 	}
 	return r;
+}
+
+int
+ike_sa__resp_begin(struct ike_sa *sa, const struct ike_msg_hdr *req,
+    struct buf **bp, struct ike_chain *c)
+{
+	return msg_begin(sa, IKE_MSG_MAX, req->exch, IKE_FLAG_RESPONSE,
+	    req->msgid, bp, c);
+}
+
+int
+ike_sa__req_begin(struct ike_sa *sa, struct buf **bp, struct ike_chain *c)
+{
+	/* We are the original responder: neither I nor R (3.1). Our
+	 * requests (DPD, DELETE) are small. */
+	return msg_begin(sa, 1024, IKE_EXCH_INFORMATIONAL, 0, sa->our_msgid,
+	    bp, c);
 }
 
 /* Seals and sends the response in b (consumed). */

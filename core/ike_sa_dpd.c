@@ -12,24 +12,13 @@
 #include "core/ike_sk.h"
 #include "core/log.h"
 
-/* Starts a request of ours on sa (DPD, DELETE): we are the original
- * responder, so neither the I nor the R flag (3.1). */
+/* Starts an empty INFORMATIONAL request (a liveness check), sealed. */
 static int
 req_begin(struct ike_sa *sa, struct buf **bp, struct ike_chain *c)
 {
-	struct ike_msg_hdr h;
 	int r;
 
-	if ((*bp = buf_new(1024)) == NULL)
-		return -E_NOMEM;
-	memset(&h, 0, sizeof(h));
-	h.spi_i = sa->spi_i;
-	h.spi_r = sa->spi_r;
-	h.version = IKE_VERSION;
-	h.exch = IKE_EXCH_INFORMATIONAL;
-	h.msgid = sa->our_msgid;
-	if ((r = ike_msg_begin(c, *bp, &h)) != 0 ||
-	    (r = ike_msg_sk_begin(c, ike_sk_iv_len(&sa->sk))) != 0 ||
+	if ((r = ike_sa__req_begin(sa, bp, c)) == 0 &&
 	    (r = ike_sk_seal(&sa->sk, c, 0)) != 0) {
 		buf_free(*bp);
 		*bp = NULL;

@@ -203,6 +203,10 @@ int	ike_sa__get_pld(const struct ike_msg *m, uint8_t t, struct span *body);
  * Returns 0 or a -E_* code. */
 int	ike_sa__resp_begin(struct ike_sa *sa, const struct ike_msg_hdr *req,
 	    struct buf **bp, struct ike_chain *c);
+/* ike_sa.c: starts our INFORMATIONAL request (DPD, DELETE) with message
+ * ID sa->our_msgid in *bp, the same way. */
+int	ike_sa__req_begin(struct ike_sa *sa, struct buf **bp,
+	    struct ike_chain *c);
 /* ike_sa.c: seals and sends the response in b (consumed). */
 void	ike_sa__resp_send(struct ike_sa *sa, struct buf *b,
 	    struct ike_chain *c);

@@ -331,25 +331,16 @@ static void
 send_delete(struct ike_sa *sa)
 {
 	struct ike_pld_delete del;
-	struct ike_msg_hdr h;
 	struct ike_chain c;
 	struct buf *b;
 
 	if (sa->dpd_outstanding)
 		sa->our_msgid++;
-	if ((b = buf_new(1024)) == NULL)
+	if (ike_sa__req_begin(sa, &b, &c) != 0)
 		return;
-	memset(&h, 0, sizeof(h));
-	h.spi_i = sa->spi_i;
-	h.spi_r = sa->spi_r;
-	h.version = IKE_VERSION;
-	h.exch = IKE_EXCH_INFORMATIONAL;
-	h.msgid = sa->our_msgid;
 	memset(&del, 0, sizeof(del));
 	del.proto = IKE_PROTO_IKE;
-	if (ike_msg_begin(&c, b, &h) == 0 &&
-	    ike_msg_sk_begin(&c, ike_sk_iv_len(&sa->sk)) == 0 &&
-	    ike_pld_add_delete(&c, &del) == 0 &&
+	if (ike_pld_add_delete(&c, &del) == 0 &&
 	    ike_sk_seal(&sa->sk, &c, 0) == 0)
 		ike_sa__send_buf(sa->ctx, &sa->path, b);
 	buf_free(b);
