@@ -45,6 +45,9 @@
 #define CFG_MAX_LIST		256
 /* Most data-plane threads (dataplane_threads); each owns a TUN queue. */
 #define CFG_THREADS_MAX		64
+/* rx_coalesce_usecs: its default and its most. */
+#define CFG_RX_COALESCE_DEFAULT	100
+#define CFG_RX_COALESCE_MAX	1000
 /* Default CP attribute types of the resumption session-id and token:
  * ikegate's own numbers in the private-use range (RFC 7296 3.15.1),
  * clear of the Cisco Unity block (28672-28683). */
@@ -254,7 +257,8 @@ struct cfg_user {
  * file's directory); certificate, private_key and user are NULL when
  * unset. log_level[sub] is the level of each SUB_* subsystem.
  * dataplane_threads is 1..CFG_THREADS_MAX, or 0 for "auto" (the default:
- * as many as the CPUs the daemon may run on, which the daemon counts). */
+ * as many as the CPUs the daemon may run on, which the daemon counts).
+ * rx_coalesce_usecs is 0..CFG_RX_COALESCE_MAX (0: no read pacing). */
 struct cfg_gateway {
 	struct cfg_addr	 address;
 	uint16_t	 port;
@@ -269,6 +273,7 @@ struct cfg_gateway {
 	enum log_level	 log_level[SUB__MAX];
 	unsigned	 half_open_timeout;
 	unsigned	 dataplane_threads;
+	unsigned	 rx_coalesce_usecs;
 };
 
 struct cfg;

@@ -92,16 +92,18 @@ show_thread(const struct dp *dp, unsigned i, const struct dp_qstats *s,
 	    "%s{\"thread\":%u,\"tun_rx\":%llu,\"tun_tx\":%llu,"
 	    "\"esp_tx\":%llu,\"esp_rx\":%llu,\"tun_reads\":%llu,"
 	    "\"tun_writes\":%llu,\"udp_rx_esp\":%llu,\"udp_tx_esp\":%llu,"
-	    "\"ike_queued\":%llu}" :
+	    "\"ike_queued\":%llu,\"rx_waits\":%llu}" :
 	    "%s  thread %u: tun read %llu written %llu, esp sealed %llu "
 	    "opened %llu, tun reads %llu writes %llu, udp esp in %llu out "
-	    "%llu, ike to the loop %llu\n", json && i > 0 ? "," : "", i,
+	    "%llu, ike to the loop %llu, paced reads %llu\n",
+	    json && i > 0 ? "," : "", i,
 	    (unsigned long long)s->tun_rx, (unsigned long long)s->tun_tx,
 	    (unsigned long long)s->esp_tx, (unsigned long long)s->esp_rx,
 	    (unsigned long long)s->tun_reads,
 	    (unsigned long long)s->tun_writes,
 	    (unsigned long long)ns.rx_esp, (unsigned long long)ns.tx_esp,
-	    (unsigned long long)ns.ike_queued);
+	    (unsigned long long)ns.ike_queued,
+	    (unsigned long long)ns.rx_waits);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return -E_INTERNAL;
 	return buf_add(out, line, (size_t)n);
@@ -121,11 +123,12 @@ show_udp(const struct dp *dp, struct buf *out, int json)
 	    "\"udp\":{\"rx_esp\":%llu,\"rx_ike\":%llu,\"rx_keepalive\":%llu,"
 	    "\"rx_gro\":%llu,\"tx_esp\":%llu,\"tx_gso\":%llu,"
 	    "\"tx_err\":%llu,\"drop_short\":%llu,\"drop_truncated\":%llu,"
-	    "\"drop_no_esp\":%llu,\"drop_ike_queue\":%llu}," :
+	    "\"drop_no_esp\":%llu,\"drop_ike_queue\":%llu,"
+	    "\"rx_waits\":%llu}," :
 	    "  udp: esp in %llu ike in %llu keepalives %llu gro reads %llu "
 	    "esp out %llu gso sends %llu send errors %llu\n"
 	    "  udp drops: short %llu truncated %llu no-esp %llu ike-queue "
-	    "%llu\n",
+	    "%llu\n  udp paced reads %llu\n",
 	    (unsigned long long)ns.rx_esp, (unsigned long long)ns.rx_ike,
 	    (unsigned long long)ns.rx_keepalive,
 	    (unsigned long long)ns.rx_gro, (unsigned long long)ns.tx_esp,
@@ -133,7 +136,8 @@ show_udp(const struct dp *dp, struct buf *out, int json)
 	    (unsigned long long)ns.drop_short,
 	    (unsigned long long)ns.drop_truncated,
 	    (unsigned long long)ns.drop_no_esp,
-	    (unsigned long long)ns.drop_ike_queue);
+	    (unsigned long long)ns.drop_ike_queue,
+	    (unsigned long long)ns.rx_waits);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return -E_INTERNAL;
 	return buf_add(out, line, (size_t)n);

@@ -494,6 +494,7 @@ serve(struct daemon *d, int foreground)
 	nc.nat_port = gw->nat_port;
 	/* One NAT-T socket per data-plane thread (core/net.h, "Workers"). */
 	nc.workers = dp_threads(gw);
+	nc.rx_coalesce_us = gw->rx_coalesce_usecs;
 	if ((r = net_start(&d->ev.loop, &nc, &nops, &d->net)) != 0) {
 		log_err(SUB_NET, "cannot listen on ports %u and %u", gw->port,
 		    gw->nat_port);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -90,6 +91,9 @@ struct net_sock {
 struct net_worker {
 	struct net_sock	 sock;
 	struct net_stats st;
+	uint64_t	 pace_ns;	/* rx_coalesce_us, 0: no pacing */
+	uint64_t	 last_read;	/* uv_hrtime() of the last read */
+	int		 last_small;	/* it had < NET_PACE_FEW ESP */
 };
 
 /* One IKE message a worker queued for the loop (Vyukov's bounded queue:
@@ -355,6 +359,33 @@ dispatch(struct net_sock *s, uint8_t *pkt, size_t len,
 	rx->nesp++;
 }
 
+/*
+ * Read pacing on a worker socket. A client that sends one datagram at a
+ * time (strongSwan's libipsec does) wakes a fast reader for every one or
+ * two packets: a system call, a TUN write and, behind it, a TCP ACK to
+ * seal and send back for each. Waiting out the rest of pace_ns after a
+ * small read lets a steady stream arrive as one batch. A wakeup after a
+ * quiet spell, or after a big read, reads at once, so an idle tunnel's
+ * latency is unchanged and a loaded one's grows by at most pace_ns.
+ */
+static void
+pace(struct net_worker *w)
+{
+	struct timespec ts;
+	uint64_t now = uv_hrtime(), left;
+
+	if (w->last_small && now - w->last_read < w->pace_ns) {
+		left = w->pace_ns - (now - w->last_read);
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)left;
+		/* EINTR only shortens the wait. */
+		(void)nanosleep(&ts, NULL);
+		cnt_add(&w->st.rx_waits, 1);
+		now += left;
+	}
+	w->last_read = now;
+}
+
 static void
 on_readable(uv_poll_t *h, int status, int events)
 {
@@ -362,11 +393,14 @@ on_readable(uv_poll_t *h, int status, int events)
 	struct net_rx *rx = s->rx;
 	struct msghdr *mh;
 	size_t len, gso, off, seg;
+	uint64_t esp0 = s->st->rx_esp;
 	uint8_t *pkt;
 	int i, got;
 
 	if (status < 0 || !(events & UV_READABLE) || s->closing)
 		return;
+	if (s->w != NULL && s->w->pace_ns != 0)
+		pace(s->w);
 	for (i = 0; i < NET_BATCH; i++) {
 		mh = &rx->mh[i].msg_hdr;
 		memset(mh, 0, sizeof(*mh));
@@ -415,6 +449,8 @@ on_readable(uv_poll_t *h, int status, int events)
 		}
 	}
 	flush_esp(s);
+	if (s->w != NULL)
+		s->w->last_small = s->st->rx_esp - esp0 < NET_PACE_FEW;
 	/* One wakeup of the loop per batch, however many were queued. */
 	if (rx->queued)
 		uv_async_send(&s->net->ike_async);
@@ -528,6 +564,7 @@ open_workers(struct net *n, const struct net_config *cfg)
 		w = &n->workers[i];
 		w->sock.w = w;
 		w->sock.st = &w->st;
+		w->pace_ns = (uint64_t)cfg->rx_coalesce_us * 1000;
 		if ((w->sock.rx = rx_new(NET_GRO_STRIDE)) == NULL)
 			return -E_NOMEM;
 		if ((r = open_sock(n, &w->sock, &cfg->addr, port, 1, 1)) != 0)
@@ -546,7 +583,8 @@ net_start(uv_loop_t *loop, const struct net_config *cfg,
 	struct net *n;
 	int i, r, nsock, saved;
 
-	if (cfg->workers > NET_WORKERS_MAX)
+	if (cfg->workers > NET_WORKERS_MAX ||
+	    cfg->rx_coalesce_us > NET_PACE_MAX_US)
 		return -E_INVAL;
 	if ((n = calloc(1, sizeof(*n))) == NULL)
 		return -E_NOMEM;

@@ -79,6 +79,11 @@ struct net_ops {
  * clients fragment large messages (RFC 7383) or let IP do it below 9 KB. */
 #define NET_SLOT	9216
 
+/* A read of fewer ESP packets than this is "small" for read pacing. */
+#define NET_PACE_FEW	16
+/* Most rx_coalesce_us. */
+#define NET_PACE_MAX_US	1000
+
 /* Most worker sockets (one per data-plane thread). */
 #define NET_WORKERS_MAX	64
 /* IKE messages that worker sockets may queue for the main loop before
@@ -92,6 +97,8 @@ struct net_config {
 	uint16_t		nat_port; /* NAT-T, normally 4500 */
 	unsigned		workers; /* 0: the loop reads the NAT-T port;
 					  * 1..NET_WORKERS_MAX worker sockets */
+	unsigned		rx_coalesce_us; /* worker sockets: read
+					  * pacing (net_worker_start), 0: off */
 };
 
 struct net_stats {
@@ -100,6 +107,7 @@ struct net_stats {
 	uint64_t	tx_gso, rx_gro;	/* segmented sends, coalesced reads */
 	uint64_t	ike_queued;	/* worker: IKE handed to the loop */
 	uint64_t	drop_ike_queue;	/* worker: IKE lost, no room */
+	uint64_t	rx_waits;	/* worker: reads delayed (pacing) */
 };
 
 struct net_worker;
@@ -138,7 +146,10 @@ struct net_worker *net_worker_get(struct net *n, unsigned i);
  * own loop). ESP batches go to esp(arg, ...) on that thread, with the
  * contract of struct net_ops.esp; IKE messages are queued for the main
  * loop, which hands them to net_ops.ike there; keepalives are counted.
- * Returns 0, -E_STATE (already started) or -E_SYS.
+ * With net_config.rx_coalesce_us, a wakeup that follows a read of fewer
+ * than NET_PACE_FEW ESP packets by less than that time first sleeps out
+ * the rest of it (counted in rx_waits): interrupt moderation, as a NIC's
+ * rx-usecs. Returns 0, -E_STATE (already started) or -E_SYS.
  */
 int	net_worker_start(struct net_worker *w, struct uv_loop_s *loop,
 	    net_esp_fn *esp, void *arg) __attribute__((warn_unused_result));

@@ -278,6 +278,7 @@ test_defaults(void)
 	    gw->log_level[SUB_MAIN] == LOGL_WARN,
 	    "log_level: all warn, ike debug (indented line, inline comment)");
 	is_int(gw->dataplane_threads, 0, "dataplane_threads: auto by default");
+	is_int(gw->rx_coalesce_usecs, 100, "rx_coalesce_usecs: 100 by default");
 
 	pr = cfg_proposal_find(c, "default");
 	ok(pr != NULL && pr->line == 0 && pr->nencr == 5 &&
@@ -387,6 +388,12 @@ static const struct bad {
 	{ "[gateway]\ndataplane_threads = 99999999999999999999999\n", 2,
 	    "from 1 to 64" },
 	{ "[gateway]\ndataplane_threads = Auto\n", 2, "from 1 to 64" },
+	{ "[gateway]\nrx_coalesce_usecs = 1001\n", 2,
+	    "rx_coalesce_usecs = \"1001\": expected a number of microseconds "
+	    "from 0 to 1000" },
+	{ "[gateway]\nrx_coalesce_usecs = -1\n", 2, "from 0 to 1000" },
+	{ "[gateway]\nrx_coalesce_usecs = 50us\n", 2, "from 0 to 1000" },
+	{ "[gateway]\nrx_coalesce_usecs =\n", 2, "missing value" },
 	{ "[gateway]\ntun = a/b\n", 2, "not a valid interface name" },
 	{ "[gateway]\ntun = ikegate-tunnel-0\n", 2,
 	    "not a valid interface name" },
@@ -603,35 +610,45 @@ test_many(void)
 	free(out);
 }
 
-/* dataplane_threads: the bounds and "auto" (0, counted by the daemon). */
+/* dataplane_threads (its bounds and "auto", 0: counted by the daemon)
+ * and rx_coalesce_usecs (its bounds, 0: off). */
 static void
-test_threads(void)
+test_dataplane_keys(void)
 {
 	static const struct {
-		const char	*v;
+		const char	*k, *v;
 		unsigned	 want;
 	} good[] = {
-		{ "auto", 0 }, { "1", 1 }, { "2", 2 }, { "64", 64 },
+		{ "dataplane_threads", "auto", 0 },
+		{ "dataplane_threads", "1", 1 },
+		{ "dataplane_threads", "2", 2 },
+		{ "dataplane_threads", "64", 64 },
+		{ "rx_coalesce_usecs", "0", 0 },
+		{ "rx_coalesce_usecs", "1", 1 },
+		{ "rx_coalesce_usecs", "1000", 1000 },
 	};
 	const struct cfg_gateway *gw;
 	struct cfg *c;
 	char text[512], *out;
-	unsigned nerr;
+	unsigned nerr, got;
 	size_t i;
 	int rc;
 
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		c = NULL;
-		snprintf(text, sizeof(text), "[gateway]\ndataplane_threads = "
-		    "%s\n[pool p]\nrange = 198.18.20.5 - 198.18.20.10\n"
+		snprintf(text, sizeof(text), "[gateway]\n%s = %s\n"
+		    "[pool p]\nrange = 198.18.20.5 - 198.18.20.10\n"
 		    "[policy q]\npool = p\n[profile r]\nmatch = any\n"
 		    "local_auth = psk\nremote_auth = psk\n"
-		    "psk = ThreadsProfileSecret-0042\npolicy = q\n", good[i].v);
+		    "psk = ThreadsProfileSecret-0042\npolicy = q\n",
+		    good[i].k, good[i].v);
 		out = load("t.ini", text, &rc, &nerr, &c);
-		is_int(rc, 0, "dataplane_threads = %s loads", good[i].v);
+		is_int(rc, 0, "%s = %s loads", good[i].k, good[i].v);
 		gw = c != NULL ? cfg_gateway(c) : NULL;
-		ok(gw != NULL && gw->dataplane_threads == good[i].want,
-		    "dataplane_threads = %s is %u", good[i].v, good[i].want);
+		got = gw == NULL ? ~0u : strcmp(good[i].k, "dataplane_threads")
+		    == 0 ? gw->dataplane_threads : gw->rx_coalesce_usecs;
+		is_int(got, good[i].want, "%s = %s is %u", good[i].k,
+		    good[i].v, good[i].want);
 		free(out);
 		cfg_free(c);
 	}
@@ -918,7 +935,7 @@ main(void)
 	test_defaults();
 	test_bad();
 	test_many();
-	test_threads();
+	test_dataplane_keys();
 	test_reconnect_psk();
 	test_dangling();
 	test_match();

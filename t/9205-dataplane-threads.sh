@@ -11,8 +11,10 @@
 # per-thread lines of `ikectl show dataplane` must show both threads at
 # work (two threads), and add up to the totals; nothing dropped as a
 # replay, a bad ICV or a spoof; the daemon exits cleanly (a sanitizer
-# build checks the threads for races and leaks). Last, two threads on a
-# persistent device made without multi_queue: one reads it, both write.
+# build checks the threads for races and leaks). The one-thread run turns
+# read pacing off (rx_coalesce_usecs = 0): no read may wait. Last, two
+# threads on a persistent device made without multi_queue: one reads it,
+# both write.
 test_description='ikegated data-plane threads: 2, then 1'
 . "$SRCDIR/t/lib.sh"
 . "$SRCDIR/t/interop/lib.sh"
@@ -99,7 +101,8 @@ test_expect_success "dataplane_threads = $T: ikegated, ikeclient connects" '
 	[ ! -e "$TRASH/ikegated.log" ] ||
 	    mv "$TRASH/ikegated.log" "$TRASH/ikegated.log.before$T" &&
 	ikeg_config "$TRASH/gw$T.ini" esp_enc=aes-gcm-256 esp_integ= \
-	    gw_extra="dataplane_threads = $T" &&
+	    gw_extra="dataplane_threads = $T
+rx_coalesce_usecs = $((T == 1 ? 0 : 100))" &&
 	ikeg_start "$TRASH/gw$T.ini" &&
 	grep "data plane on" "$TRASH/ikegated.log" &&
 	grep -q "data plane on .*, $T thread" "$TRASH/ikegated.log" &&
@@ -173,6 +176,12 @@ test_expect_success "dataplane_threads = $T: the threads add up, no drops" '
 	[ "$(grep -o "{\"thread\":" "$TRASH/dp$T.json" | wc -l)" = $T ] &&
 	grep -q "\"threads\":$T," "$TRASH/dp$T.json"
 '
+if [ "$T" = 1 ]; then
+test_expect_success 'rx_coalesce_usecs = 0: no read was paced' '
+	grep -q "^  thread 0: .*, paced reads 0$" "$TRASH/dp1.1" &&
+	grep -q "^  udp paced reads 0$" "$TRASH/dp1.1"
+'
+fi
 
 test_expect_success "dataplane_threads = $T: both ends stop cleanly" '
 	cstop $T &&
