@@ -159,7 +159,7 @@ struct tok {
 	size_t		  len;
 };
 
-static parse_fn p_addr, p_port, p_uint, p_uint0, p_usecs, p_attr, p_crypto, p_path,
+static parse_fn p_addr, p_port, p_uint, p_uint0, p_usecs, p_cookies, p_attr, p_crypto, p_path,
     p_sockpath, p_id, p_sysuser, p_ifname, p_loglevel, p_encr, p_integ,
     p_prf, p_group, p_esn, p_pfs, p_range, p_network, p_exclude, p_bool,
     p_ref, p_dns, p_domain, p_split, p_banner, p_match, p_local_auth,
@@ -193,6 +193,8 @@ static const struct key keys[] = {
 	    0, 1, CFG_THREADS_MAX },
 	{ SEC_GATEWAY, "rx_coalesce_usecs", p_usecs, GW(rx_coalesce_usecs),
 	    0, 0, CFG_RX_COALESCE_MAX },
+	{ SEC_GATEWAY, "cookie_threshold", p_cookies, GW(cookie_threshold),
+	    0, 0, CFG_COOKIES_MAX },
 
 	{ SEC_PROPOSAL, "encryption", p_encr, PR(encr), K_REQ, 0, 0 },
 	{ SEC_PROPOSAL, "integrity", p_integ, PR(integ), 0, 0, 0 },
@@ -811,6 +813,23 @@ p_usecs(struct ctx *c, struct inst *in, const struct key *k, const char *v)
 	if (parse_ulong(tok_of(v), ~0ul, &n) != 0 || n < k->lo || n > k->hi)
 		return bad(c, k, v, "expected a number of microseconds from "
 		    "%lu to %lu", k->lo, k->hi);
+	*FIELD(in, k, unsigned) = (unsigned)n;
+	return 0;
+}
+
+/* A number of half-open IKE SAs, or "off" (CFG_COOKIES_OFF). */
+static int
+p_cookies(struct ctx *c, struct inst *in, const struct key *k, const char *v)
+{
+	unsigned long n;
+
+	if (tok_is(tok_of(v), "off")) {
+		*FIELD(in, k, unsigned) = CFG_COOKIES_OFF;
+		return 0;
+	}
+	if (parse_ulong(tok_of(v), ~0ul, &n) != 0 || n < k->lo || n > k->hi)
+		return bad(c, k, v, "expected \"off\" or a number of half-open "
+		    "IKE SAs from %lu to %lu", k->lo, k->hi);
 	*FIELD(in, k, unsigned) = (unsigned)n;
 	return 0;
 }
@@ -2506,6 +2525,7 @@ cfg_new(struct ctx *c, const char *name)
 	cfg->gw.nat_port = 4500;		/* RFC 3948 */
 	cfg->gw.half_open_timeout = 30;
 	cfg->gw.rx_coalesce_usecs = CFG_RX_COALESCE_DEFAULT;
+	cfg->gw.cookie_threshold = CFG_COOKIES_DEFAULT;
 	for (i = 0; i < SUB__MAX; i++)
 		cfg->gw.log_level[i] = LOGL_INFO;
 	return cfg;

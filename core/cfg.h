@@ -48,6 +48,10 @@
 /* rx_coalesce_usecs: its default and its most. */
 #define CFG_RX_COALESCE_DEFAULT	100
 #define CFG_RX_COALESCE_MAX	1000
+/* cookie_threshold: its default (strongSwan's), its most, and "off". */
+#define CFG_COOKIES_DEFAULT	30
+#define CFG_COOKIES_MAX		1000000
+#define CFG_COOKIES_OFF		0xffffffffu
 /* Default CP attribute types of the resumption session-id and token:
  * ikegate's own numbers in the private-use range (RFC 7296 3.15.1),
  * clear of the Cisco Unity block (28672-28683). */
@@ -258,7 +262,9 @@ struct cfg_user {
  * unset. log_level[sub] is the level of each SUB_* subsystem.
  * dataplane_threads is 1..CFG_THREADS_MAX, or 0 for "auto" (the default:
  * as many as the CPUs the daemon may run on, which the daemon counts).
- * rx_coalesce_usecs is 0..CFG_RX_COALESCE_MAX (0: no read pacing). */
+ * rx_coalesce_usecs is 0..CFG_RX_COALESCE_MAX (0: no read pacing).
+ * cookie_threshold is 0..CFG_COOKIES_MAX half-open IKE SAs (0: always ask
+ * for a cookie), or CFG_COOKIES_OFF. */
 struct cfg_gateway {
 	struct cfg_addr	 address;
 	uint16_t	 port;
@@ -274,6 +280,7 @@ struct cfg_gateway {
 	unsigned	 half_open_timeout;
 	unsigned	 dataplane_threads;
 	unsigned	 rx_coalesce_usecs;
+	unsigned	 cookie_threshold;
 };
 
 struct cfg;

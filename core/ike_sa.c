@@ -851,7 +851,8 @@ ike_ctx_new(const struct cfg *cfg, const struct ike_creds *creds,
 		r = -E_NOMEM;
 		goto fail;
 	}
-	if ((r = build_pools(ctx)) != 0 || (r = load_cas(ctx)) != 0)
+	if ((r = build_pools(ctx)) != 0 || (r = load_cas(ctx)) != 0 ||
+	    (r = ike_sa__cookies_init(ctx)) != 0)
 		goto fail;
 	{
 		struct sessiondb_conf sc;
@@ -893,6 +894,7 @@ ike_ctx_free(struct ike_ctx *ctx)
 	buf_free(ctx->certreq);
 	free(ctx->by_r);
 	free(ctx->by_i);
+	ike_sa__cookies_free(ctx);
 	ct_wipe(ctx->rx, sizeof(ctx->rx));
 	free(ctx);
 }

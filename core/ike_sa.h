@@ -73,6 +73,7 @@ struct ike_stats {
 	uint64_t	rx, rx_invalid, rx_retransmit, rx_unknown_spi;
 	uint64_t	tx;
 	uint64_t	init_ok, init_invalid_ke, init_no_proposal;
+	uint64_t	init_cookie_sent, init_cookie_ok, init_cookie_bad;
 	uint64_t	auth_ok, auth_failed;
 	uint64_t	half_open_expired;
 	uint64_t	dpd_sent, dpd_dead;
@@ -142,5 +143,10 @@ int	ike_ctx_debug_sessions(struct ike_ctx *ctx, struct buf *out)
 
 /* Returns a snapshot of the counters. */
 void	ike_ctx_stats(const struct ike_ctx *ctx, struct ike_stats *st);
+
+/* Appends the counters of ctx (ike_stats and the cookie threshold) to out,
+ * as text or one JSON object. Returns 0 or -E_NOMEM. */
+int	ike_ctx_stats_ike(const struct ike_ctx *ctx, struct buf *out, int json)
+	    __attribute__((warn_unused_result));
 
 #endif /* CORE_IKE_SA_H */

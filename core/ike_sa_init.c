@@ -149,6 +149,9 @@ ike_sa__handle_init(struct ike_ctx *ctx, const struct ike_msg *m,
 		    span_make(NULL, 0));
 		return;
 	}
+	/* 2.6: before any work worth flooding. */
+	if (ike_sa__cookie_gate(ctx, m, ni.data, p))
+		return;
 	nprops = init_proposals(ctx->cfg, props, 64);
 	if (ike_prop_select_ike(props, nprops, &ctx->sa_pld, &choice) != 0) {
 		ctx->st.init_no_proposal++;

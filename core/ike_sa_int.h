@@ -5,9 +5,10 @@
  * INFORMATIONAL), core/ike_sa_init.c (IKE_SA_INIT), core/ike_sa_auth.c
  * (IKE_AUTH), core/ike_sa_session.c (resumable sessions),
  * core/ike_sa_dpd.c (dead peer detection), core/ike_sa_child.c
- * (CREATE_CHILD_SA: CHILD SAs), core/ike_sa_rekey.c (IKE SA rekeying)
- * and core/ike_sa_show.c (the views). Not installed and included nowhere else: the module's interface
- * is core/ike_sa.h.
+ * (CREATE_CHILD_SA: CHILD SAs), core/ike_sa_rekey.c (IKE SA rekeying),
+ * core/ike_sa_cookie.c (cookies) and core/ike_sa_show.c (the views). Not
+ * installed and included nowhere else: the module's interface is
+ * core/ike_sa.h.
  */
 #ifndef CORE_IKE_SA_INT_H
 #define CORE_IKE_SA_INT_H
@@ -131,6 +132,23 @@ struct ike_pool_ent {
 	struct pool		*v4, *v6;
 };
 
+/* RFC 7296 2.6 cookies (ike_sa_cookie.c): two secrets, the current one
+ * (k[cur]) and the one before, each with its version byte and a MAC
+ * context keyed with it. */
+struct ike_cookie_key {
+	uint8_t			 secret[32];
+	uint8_t			 ver;
+	int			 live;
+	void			*mac;
+};
+
+struct ike_cookies {
+	const struct xform_mac	*mac;
+	struct ike_cookie_key	 k[2];
+	unsigned		 cur;
+	uint64_t		 born;		/* ms k[cur] was made */
+};
+
 struct ike_prof_ent {
 	const struct cfg_profile *cfg;
 	void			*cas[IKE_AUTH_MAX_CERTS];
@@ -157,6 +175,7 @@ struct ike_ctx {
 	const struct xform_sig	*sig;
 	uint64_t		 hash_key[2];
 	struct ike_stats	 st;
+	struct ike_cookies	 cookies;
 	/* Scratch for decoding, kept off the stack (the SA payload alone is
 	 * several KiB). */
 	struct ike_msg		 msg, inner;
@@ -224,6 +243,15 @@ void	ike_sa__init_notify(struct ike_ctx *ctx, const struct ike_msg_hdr *req,
  * are dgram, from p. */
 void	ike_sa__handle_init(struct ike_ctx *ctx, const struct ike_msg *m,
 	    struct span dgram, const struct net_path *p);
+
+/* ike_sa_cookie.c: sets up and frees ctx's cookie state. */
+int	ike_sa__cookies_init(struct ike_ctx *ctx);
+void	ike_sa__cookies_free(struct ike_ctx *ctx);
+/* ike_sa_cookie.c: 0 when the new IKE_SA_INIT request m (nonce ni) from p
+ * may go on: cookies are not needed now, or it carries a good one. 1 when
+ * it was answered with N(COOKIE) instead (2.6): drop it. */
+int	ike_sa__cookie_gate(struct ike_ctx *ctx, const struct ike_msg *m,
+	    struct span ni, const struct net_path *p);
 
 /* ike_sa_auth.c: the input for the peer's AUTH (InitiatorSignedOctets). */
 void	ike_sa__peer_auth_input(struct ike_sa *sa, struct ike_auth_input *in);

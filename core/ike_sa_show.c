@@ -1,9 +1,10 @@
 /*
  * ike_sa_show.c: the responder's views for ikectl (see ike_ctx_show_sa
- * and the others in ike_sa.h): IKE SAs, pools, sessions.
+ * and the others in ike_sa.h): IKE SAs, pools, sessions, counters.
  */
 #include "config.h"
 
+#include <stdio.h>
 
 #include "core/child_sa.h"
 #include "core/ike_prop.h"
@@ -178,6 +179,57 @@ int
 ike_ctx_stats_reconnect(struct ike_ctx *ctx, struct buf *out, int json)
 {
 	return sessiondb_show_stats(ctx->sdb, out, json);
+}
+
+int
+ike_ctx_stats_ike(const struct ike_ctx *ctx, struct buf *out, int json)
+{
+	const struct ike_stats *st = &ctx->st;
+	unsigned th = cfg_gateway(ctx->cfg)->cookie_threshold;
+	char ths[32];
+
+	if (th == CFG_COOKIES_OFF)
+		snprintf(ths, sizeof(ths), json ? "null" : "off");
+	else
+		snprintf(ths, sizeof(ths), "%u", th);
+	return buf_addf(out, json ?
+	    "{\"rx\":%llu,\"rx_invalid\":%llu,\"rx_retransmit\":%llu,"
+	    "\"rx_unknown_spi\":%llu,\"tx\":%llu,\"init_ok\":%llu,"
+	    "\"init_invalid_ke\":%llu,\"init_no_proposal\":%llu,"
+	    "\"cookie_threshold\":%s,\"cookies_sent\":%llu,"
+	    "\"cookies_ok\":%llu,\"cookies_bad\":%llu,\"auth_ok\":%llu,"
+	    "\"auth_failed\":%llu,\"half_open\":%zu,"
+	    "\"half_open_expired\":%llu,\"ike_sas\":%zu,\"child_sas\":%zu,"
+	    "\"dpd_sent\":%llu,\"dpd_dead\":%llu,"
+	    "\"deleted_by_peer\":%llu,\"child_rekeys\":%llu,"
+	    "\"ike_rekeys\":%llu}\n" :
+	    "messages: received %llu (invalid %llu, retransmitted %llu, "
+	    "unknown SPI %llu), sent %llu\n"
+	    "IKE_SA_INIT: ok %llu, invalid KE %llu, no proposal %llu\n"
+	    "cookies (from %s half-open): sent %llu, accepted %llu, "
+	    "wrong or stale %llu\n"
+	    "IKE_AUTH: ok %llu, failed %llu\n"
+	    "half-open: %zu, expired %llu\n"
+	    "IKE SAs %zu, CHILD SAs %zu\n"
+	    "dead peer detection: probes %llu, dead %llu\n"
+	    "deleted by peers %llu, rekeys: CHILD %llu, IKE %llu\n",
+	    (unsigned long long)st->rx, (unsigned long long)st->rx_invalid,
+	    (unsigned long long)st->rx_retransmit,
+	    (unsigned long long)st->rx_unknown_spi,
+	    (unsigned long long)st->tx, (unsigned long long)st->init_ok,
+	    (unsigned long long)st->init_invalid_ke,
+	    (unsigned long long)st->init_no_proposal, ths,
+	    (unsigned long long)st->init_cookie_sent,
+	    (unsigned long long)st->init_cookie_ok,
+	    (unsigned long long)st->init_cookie_bad,
+	    (unsigned long long)st->auth_ok,
+	    (unsigned long long)st->auth_failed, st->half_open,
+	    (unsigned long long)st->half_open_expired, st->ike_sas,
+	    st->child_sas, (unsigned long long)st->dpd_sent,
+	    (unsigned long long)st->dpd_dead,
+	    (unsigned long long)st->deleted_by_peer,
+	    (unsigned long long)st->child_rekeys,
+	    (unsigned long long)st->ike_rekeys);
 }
 
 #if IKEGATE_DEBUG

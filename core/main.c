@@ -329,6 +329,18 @@ ctl_stats_reconnect(void *arg, int argc, char **argv, struct buf *out)
 }
 
 static int
+ctl_stats_ike(void *arg, int argc, char **argv, struct buf *out)
+{
+	struct daemon *d = arg;
+	int flags = show_flags(argc, argv, 0);
+
+	if (flags < 0)
+		return buf_add_span(out, span_str("usage: stats ike "
+		    "[--json]\n")) ? -E_NOMEM : -E_INVAL;
+	return ike_ctx_stats_ike(d->ike, out, (flags & SESSION_FMT_JSON) != 0);
+}
+
+static int
 ctl_disconnect(void *arg, int argc, char **argv, struct buf *out)
 {
 	struct daemon *d = arg;
@@ -519,6 +531,7 @@ serve(struct daemon *d, int foreground)
 	    d)) != 0 ||
 	    (r = ctl_register(d->ctl, "stats reconnect", ctl_stats_reconnect,
 	    d)) != 0 ||
+	    (r = ctl_register(d->ctl, "stats ike", ctl_stats_ike, d)) != 0 ||
 	    (r = ctl_register(d->ctl, "disconnect", ctl_disconnect, d)) != 0)
 		goto out;
 #if IKEGATE_DEBUG

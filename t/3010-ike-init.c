@@ -10,7 +10,9 @@
  * gateway's identity or CA not the expected ones; INVALID_KE_PAYLOAD
  * (we offer modp2048 first, the gateway prefers ecp256); COOKIE (the
  * test answers the first IKE_SA_INIT with a cookie, as a loaded
- * responder would, RFC 7296 2.6); NO_PROPOSAL_CHOSEN; a lost response
+ * responder would, RFC 7296 2.6), and the gateway's own cookies (bound
+ * to SPIi and address, good for two secrets; past 30 half-open SAs in a
+ * flood); NO_PROPOSAL_CHOSEN; a lost response
  * (the retransmitted request and the resent response are byte-identical,
  * 2.1); an unreachable gateway (exponential backoff); NAT detection and
  * the switch to port 4500 (2.23); session resumption after the gateway
@@ -63,7 +65,7 @@
 
 static const struct xform_x509 *xx;
 static void *gw_cert, *gw_key, *ca, *other_ca, *cli_cert, *cli_key;
-static struct cfg *gwcfg;
+static struct cfg *gwcfg, *ckcfg;	/* ckcfg: cookie_threshold = 0 */
 
 static struct buf *
 read_data(const char *rel)
@@ -115,6 +117,7 @@ load_key(const char *rel)
  * networks of both families, resumption and DPD on the EAP profile. */
 static const char cfg_fmt[] =
     "[gateway]\n"
+    "%s"
     "address = 198.51.100.1\n"
     "local_id = fqdn:vpn.example.test\n"
     "half_open_timeout = 30\n"
@@ -993,6 +996,209 @@ t_cookie(void)
 	gw_stop();
 }
 
+/* 1 when the gateway's last datagram is an IKE_SA_INIT response holding
+ * N(COOKIE) alone (2.6); its data in *ck. */
+static int
+gw_sent_cookie(struct span *ck)
+{
+	struct ike_msg m;
+	struct ike_pld_notify n;
+
+	return net.last_to_cli != NULL &&
+	    ike_msg_parse(buf_span(net.last_to_cli), &m) == 0 &&
+	    m.hdr.exch == IKE_EXCH_SA_INIT &&
+	    (m.hdr.flags & IKE_FLAG_RESPONSE) && m.hdr.spi_r == 0 &&
+	    m.npld == 1 && ike_msg_find_notify(&m, IKE_N_COOKIE, &n) == 0 &&
+	    (*ck = n.data).len > 0;
+}
+
+/* 1 when k is an IKE_SA_INIT request that carries N(COOKIE). */
+static int
+has_cookie(const struct pkt *k)
+{
+	struct ike_msg m;
+	struct ike_pld_notify n;
+
+	return k->to_gw && ike_msg_parse(span_make(k->data, k->len), &m) == 0 &&
+	    m.hdr.exch == IKE_EXCH_SA_INIT &&
+	    !(m.hdr.flags & IKE_FLAG_RESPONSE) &&
+	    ike_msg_find_notify(&m, IKE_N_COOKIE, &n) == 0;
+}
+
+/* Client slot i starts; its first IKE_SA_INIT reaches the gateway, whose
+ * COOKIE reaches the client; the retry with the cookie is taken off the
+ * network and returned (owned), the client freed. */
+static struct buf *
+capture_retry(size_t i, const struct ike_init_conf *c)
+{
+	struct buf *b = NULL;
+	struct pkt k;
+
+	cli_start(i, c);
+	while (net.nq > 0 && b == NULL) {
+		k = net.q[0];
+		memmove(&net.q[0], &net.q[1], (net.nq - 1) * sizeof(net.q[0]));
+		net.nq--;
+		if (has_cookie(&k))
+			b = buf_from_span(span_make(k.data, k.len), k.len);
+		else
+			deliver(&k);
+		free(k.data);
+	}
+	ike_init_free(clis[i].sa);
+	clis[i].sa = NULL;
+	return b;
+}
+
+/* The gateway's view of a datagram from the client at addr. */
+static void
+gw_input_from(struct span d, const char *addr)
+{
+	struct net_path p;
+
+	memset(&p, 0, sizeof(p));
+	addr4(&p.local, GW_ADDR, 500);
+	addr4(&p.remote, addr, 500);
+	ike_ctx_input(gw, d, &p, now_ms);
+}
+
+/*
+ * Our own cookies (2.6), with cookie_threshold = 0 (always): a client
+ * gets one, comes back with it and gets its SA, the gateway having done
+ * no Diffie-Hellman for the first request. The cookie is bound to SPIi
+ * and the client's address; one made under the secret before the current
+ * one still works, one two secrets old does not.
+ */
+static void
+t_gw_cookie(void)
+{
+	struct ike_init_conf c;
+	struct ike_stats st;
+	struct cfg *saved = gwcfg;
+	struct buf *r1, *r2, *r3;
+	struct span ck;
+	uint8_t *x;
+
+	gwcfg = ckcfg;
+	gw_start();
+	conf_base(&c, IKE_INIT_PSK);
+	cli_start(0, &c);
+	pump();
+	st = gw_stats();
+	is_int(clis[0].established, 1, "our cookie: the client gets its SA");
+	ok(st.init_cookie_sent == 1 && st.init_cookie_ok == 1 &&
+	    st.init_cookie_bad == 0 && st.init_ok == 1,
+	    "our cookie: one sent, one accepted, one IKE_SA_INIT done");
+	{
+		struct ike_msg m;
+		struct ike_pld_notify n;
+
+		ok(net.init_cookie != NULL &&
+		    ike_msg_parse(buf_span(net.init_cookie), &m) == 0 &&
+		    m.npld > 0 && m.pld[0].type == IKE_PLD_NOTIFY &&
+		    ike_pld_parse_notify(m.pld[0].body, &n) == 0 &&
+		    n.type == IKE_N_COOKIE && n.data.len == 33,
+		    "our cookie: 33 bytes, first in the retry");
+	}
+
+	/* Two retries made at the same time, kept for later. */
+	r1 = capture_retry(1, &c);
+	r2 = capture_retry(2, &c);
+	ok(r1 != NULL && r2 != NULL, "our cookie: two retries captured");
+	if (r1 == NULL || r2 == NULL)
+		goto out;
+	st = gw_stats();
+
+	/* Another SPIi, or another address: not its cookie. */
+	r3 = buf_from_span(buf_span(r1), buf_len(r1));
+	x = (uint8_t *)buf_span(r3).p;
+	x[7] ^= 1;
+	gw_input_from(buf_span(r3), CLI_ADDR);
+	buf_free(r3);
+	ok(gw_sent_cookie(&ck) && gw_stats().init_cookie_bad ==
+	    st.init_cookie_bad + 1 && gw_stats().init_ok == st.init_ok,
+	    "our cookie: refused under another SPIi, a new one sent");
+	gw_input_from(buf_span(r1), "198.51.100.77");
+	ok(gw_sent_cookie(&ck) && gw_stats().init_cookie_bad ==
+	    st.init_cookie_bad + 2 && gw_stats().init_ok == st.init_ok,
+	    "our cookie: refused from another address");
+
+	/* The secret changes: the one before still counts... */
+	advance(61000);
+	gw_input_from(buf_span(r1), CLI_ADDR);
+	ok(!gw_sent_cookie(&ck) && gw_stats().init_ok == st.init_ok + 1 &&
+	    gw_stats().init_cookie_ok == st.init_cookie_ok + 1,
+	    "our cookie: good under the secret before (61 s later)");
+	/* ... the one before that does not. */
+	advance(61000);
+	gw_input_from(buf_span(r2), CLI_ADDR);
+	ok(gw_sent_cookie(&ck) && gw_stats().init_ok == st.init_ok + 1 &&
+	    gw_stats().init_cookie_bad == st.init_cookie_bad + 3,
+	    "our cookie: stale two secrets later (122 s)");
+out:
+	buf_free(r1);
+	buf_free(r2);
+	gw_stop();
+	gwcfg = saved;
+}
+
+/*
+ * A flood of IKE_SA_INIT requests (one client's first request under 40
+ * SPIs) against the default cookie_threshold of 30: the first 30 make
+ * half-open SAs, the other 10 get a cookie and leave nothing behind. Once
+ * the half-open SAs expired, a request without a cookie is served again.
+ */
+static void
+t_gw_flood(void)
+{
+	struct ike_init_conf c;
+	struct ike_stats st;
+	struct buf *first = NULL, *b;
+	struct span ck;
+	struct pkt k;
+	int i, cookies = 0;
+
+	gw_start();
+	conf_base(&c, IKE_INIT_PSK);
+	cli_start(0, &c);
+	while (net.nq > 0) {
+		k = net.q[--net.nq];
+		if (k.to_gw && first == NULL)
+			first = buf_from_span(span_make(k.data, k.len), k.len);
+		free(k.data);
+	}
+	ike_init_free(clis[0].sa);
+	clis[0].sa = NULL;
+	if (first == NULL) {
+		ok(0, "flood: a first IKE_SA_INIT");
+		gw_stop();
+		return;
+	}
+	for (i = 0; i < 40; i++) {
+		b = buf_from_span(buf_span(first), buf_len(first));
+		((uint8_t *)buf_span(b).p)[6] = (uint8_t)(i + 1);
+		gw_input_from(buf_span(b), CLI_ADDR);
+		cookies += gw_sent_cookie(&ck);
+		buf_free(b);
+	}
+	st = gw_stats();
+	ok(st.half_open == 30 && st.init_ok == 30 && st.init_cookie_sent == 10 &&
+	    cookies == 10, "flood: 30 half-open SAs, then 10 cookies (%zu, "
+	    "%llu, %llu)", st.half_open, (unsigned long long)st.init_ok,
+	    (unsigned long long)st.init_cookie_sent);
+	advance(31000);
+	b = buf_from_span(buf_span(first), buf_len(first));
+	((uint8_t *)buf_span(b).p)[6] = 0xee;
+	gw_input_from(buf_span(b), CLI_ADDR);
+	st = gw_stats();
+	ok(!gw_sent_cookie(&ck) && st.half_open_expired == 30 &&
+	    st.half_open == 1 && st.init_ok == 31,
+	    "flood: once they expired, served without a cookie");
+	buf_free(b);
+	buf_free(first);
+	gw_stop();
+}
+
 /* A lost response: the request goes again, byte for byte, after the
  * first wait, and the gateway answers with its cached response (2.1). */
 static void
@@ -1815,11 +2021,18 @@ main(void)
 		abort();
 	if (src == NULL)
 		src = ".";
-	snprintf(text, n, cfg_fmt, src, src, src);
+	snprintf(text, n, cfg_fmt, "", src, src, src);
 	if (cfg_load_string("3010-ike-init.ini", text, &gwcfg, stderr,
 	    NULL) != 0) {
 		free(text);
 		ok(0, "the gateway configuration loads");
+		return done_testing();
+	}
+	snprintf(text, n, cfg_fmt, "cookie_threshold = 0\n", src, src, src);
+	if (cfg_load_string("3010-ike-init.ini", text, &ckcfg, stderr,
+	    NULL) != 0) {
+		free(text);
+		ok(0, "the cookie gateway configuration loads");
 		return done_testing();
 	}
 	free(text);
@@ -1835,6 +2048,8 @@ main(void)
 	t_refused();
 	t_proposals();
 	t_cookie();
+	t_gw_cookie();
+	t_gw_flood();
 	t_retransmit();
 	t_timeout();
 	t_nat();
@@ -1844,6 +2059,7 @@ main(void)
 
 	timer_heap_cleanup(&th);
 	cfg_free(gwcfg);
+	cfg_free(ckcfg);
 	xx->free(gw_cert);
 	xx->free(ca);
 	xx->free(other_ca);

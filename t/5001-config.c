@@ -279,6 +279,7 @@ test_defaults(void)
 	    "log_level: all warn, ike debug (indented line, inline comment)");
 	is_int(gw->dataplane_threads, 0, "dataplane_threads: auto by default");
 	is_int(gw->rx_coalesce_usecs, 100, "rx_coalesce_usecs: 100 by default");
+	is_int(gw->cookie_threshold, 30, "cookie_threshold: 30 by default");
 
 	pr = cfg_proposal_find(c, "default");
 	ok(pr != NULL && pr->line == 0 && pr->nencr == 5 &&
@@ -394,6 +395,11 @@ static const struct bad {
 	{ "[gateway]\nrx_coalesce_usecs = -1\n", 2, "from 0 to 1000" },
 	{ "[gateway]\nrx_coalesce_usecs = 50us\n", 2, "from 0 to 1000" },
 	{ "[gateway]\nrx_coalesce_usecs =\n", 2, "missing value" },
+	{ "[gateway]\ncookie_threshold = 1000001\n", 2,
+	    "cookie_threshold = \"1000001\": expected \"off\" or a number of "
+	    "half-open IKE SAs from 0 to 1000000" },
+	{ "[gateway]\ncookie_threshold = -1\n", 2, "from 0 to 1000000" },
+	{ "[gateway]\ncookie_threshold = on\n", 2, "from 0 to 1000000" },
 	{ "[gateway]\ntun = a/b\n", 2, "not a valid interface name" },
 	{ "[gateway]\ntun = ikegate-tunnel-0\n", 2,
 	    "not a valid interface name" },
@@ -610,10 +616,11 @@ test_many(void)
 	free(out);
 }
 
-/* dataplane_threads (its bounds and "auto", 0: counted by the daemon)
- * and rx_coalesce_usecs (its bounds, 0: off). */
+/* dataplane_threads (its bounds and "auto", 0: counted by the daemon),
+ * rx_coalesce_usecs (its bounds, 0: off) and cookie_threshold (its
+ * bounds and "off"). */
 static void
-test_dataplane_keys(void)
+test_gateway_numbers(void)
 {
 	static const struct {
 		const char	*k, *v;
@@ -626,6 +633,9 @@ test_dataplane_keys(void)
 		{ "rx_coalesce_usecs", "0", 0 },
 		{ "rx_coalesce_usecs", "1", 1 },
 		{ "rx_coalesce_usecs", "1000", 1000 },
+		{ "cookie_threshold", "0", 0 },
+		{ "cookie_threshold", "1000000", 1000000 },
+		{ "cookie_threshold", "off", CFG_COOKIES_OFF },
 	};
 	const struct cfg_gateway *gw;
 	struct cfg *c;
@@ -645,8 +655,11 @@ test_dataplane_keys(void)
 		out = load("t.ini", text, &rc, &nerr, &c);
 		is_int(rc, 0, "%s = %s loads", good[i].k, good[i].v);
 		gw = c != NULL ? cfg_gateway(c) : NULL;
-		got = gw == NULL ? ~0u : strcmp(good[i].k, "dataplane_threads")
-		    == 0 ? gw->dataplane_threads : gw->rx_coalesce_usecs;
+		got = gw == NULL ? 12345u :
+		    strcmp(good[i].k, "dataplane_threads") == 0 ?
+		    gw->dataplane_threads :
+		    strcmp(good[i].k, "rx_coalesce_usecs") == 0 ?
+		    gw->rx_coalesce_usecs : gw->cookie_threshold;
 		is_int(got, good[i].want, "%s = %s is %u", good[i].k,
 		    good[i].v, good[i].want);
 		free(out);
@@ -935,7 +948,7 @@ main(void)
 	test_defaults();
 	test_bad();
 	test_many();
-	test_dataplane_keys();
+	test_gateway_numbers();
 	test_reconnect_psk();
 	test_dangling();
 	test_match();

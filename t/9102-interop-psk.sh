@@ -5,7 +5,9 @@
 # pubkey). IKE: ChaCha20-Poly1305 (RFC 7634) with PRF-HMAC-SHA-256 and
 # curve25519 (group 31, RFC 8031); ESP: ChaCha20-Poly1305. Both ends must
 # agree on the algorithms, the SPIs and the virtual IP, and the PSK must
-# never reach ikegated's log.
+# never reach ikegated's log. The gateway asks every IKE_SA_INIT for a
+# cookie (cookie_threshold = 0, RFC 7296 2.6): the client must come back
+# with it, and `ikectl stats ike` count it.
 test_description='strongSwan PSK client, ECDSA gateway, curve25519, chacha20'
 . "$SRCDIR/t/lib.sh"
 . "$SRCDIR/t/interop/lib.sh"
@@ -22,7 +24,8 @@ test_expect_success 'PKI and configuration' '
 	pki_make "$PKI" &&
 	ikeg_config "$TRASH/gw.ini" cert=gw-ecdsa local_auth=ecdsa-sig \
 	    remote_auth=psk psk="$PSK" ike_enc=chacha20-poly1305 \
-	    ike_integ= groups=31 esp_enc=chacha20-poly1305 esp_integ= &&
+	    ike_integ= groups=31 esp_enc=chacha20-poly1305 esp_integ= \
+	    gw_extra="cookie_threshold = 0" &&
 	"$TOP/ikegated" -t -c "$TRASH/gw.ini"
 '
 test_expect_success 'ikegated starts' 'ikeg_start "$TRASH/gw.ini"'
@@ -32,6 +35,14 @@ test_expect_success 'strongSwan client starts' '
 	swan_start cli "$CLI" client && swan_load "$CLI"
 '
 test_expect_success 'client connects' 'swan_initiate "$CLI" home'
+test_expect_success 'the client came back with the cookie' '
+	grep -F "parsed IKE_SA_INIT response 0 [ N(COOKIE) ]" \
+	    "$CLI/charon.log" &&
+	grep -F "generating IKE_SA_INIT request 0 [ N(COOKIE) SA KE No" \
+	    "$CLI/charon.log" &&
+	ikectl_gw stats ike && ikectl_gw stats ike --json > st.json &&
+	grep -q "\"init_ok\":1,.*\"cookie_threshold\":0,\"cookies_sent\":1,\"cookies_ok\":1,\"cookies_bad\":0," st.json
+'
 test_expect_success 'gateway sent its certificate and an ECDSA signature' '
 	grep -F "[ IDr CERT AUTH" "$CLI/charon.log" &&
 	grep -F "authentication of '\''vpn.ikegate.test'\'' with ECDSA" \

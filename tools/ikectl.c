@@ -27,6 +27,13 @@ usage(void)
 	    "commands:\n"
 	    "  show sa [--json]        IKE and CHILD SAs\n"
 	    "  show pools [--json]     address pools: size and leases\n"
+	    "  show sessions [--detail] [--json]\n"
+	    "                          resumable sessions, active and idle\n"
+	    "  show dataplane [--json] data-plane counters\n"
+	    "  stats reconnect [--json] resumption counters\n"
+	    "  stats ike [--json]      IKE counters: exchanges, cookies,\n"
+	    "                          half-open SAs, DPD, rekeys\n"
+	    "  disconnect SESSION-ID   end a session\n"
 	    "  hash-password           print the nt_hash of a password read"
 	    " from stdin\n");
 	exit(2);
