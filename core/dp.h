@@ -137,12 +137,12 @@ void	dp_close(struct dp *dp);
  *    SA of every address family TSr covers, so that each packet the
  *    caller's routes send into the device goes to the gateway; vips are
  *    unused (nvip 0).
- * A responder's rekey (c->replaces, the inbound SPI of the CHILD SA it
- * replaces, still installed) installs the inbound SA only: outbound
- * packets keep the old SA until dp_child_promote.
+ * A rekey (c->replaces, the inbound SPI of the CHILD SA it replaces,
+ * still installed) installs the inbound SA only: outbound packets keep
+ * the old SA until dp_child_promote.
  * Returns 0; -E_EXIST (our SPI, an inner address or a family's default
- * is taken); -E_INVAL (no vips for a responder, too many, a rekey on an
- * initiator); -E_NOENT (the SA to replace is not installed); -E_TOOMANY
+ * is taken); -E_INVAL (no vips for a responder, too many); -E_NOENT
+ * (the SA to replace is not installed); -E_TOOMANY
  * (more selectors than ESP_TS_MAX); or an esp_sa_new code.
  */
 int	dp_child_up(struct dp *dp, const struct child_sa *c,
@@ -150,9 +150,10 @@ int	dp_child_up(struct dp *dp, const struct child_sa *c,
 	    const struct net_path *path) __attribute__((warn_unused_result));
 
 /* Makes the rekeyed CHILD SA with inbound SPI spi_in the outbound SA of
- * its client's addresses, in place of the one it replaces (which still
+ * its client's addresses (a gateway) or of its address families (the
+ * default SAs of a client), in place of the one it replaces (which still
  * opens what arrives until dp_child_down). Returns 0 (also when it was
- * already), -E_NOENT or an esp_sadb_replace_out code. */
+ * already), -E_NOENT or an esp_sadb_replace_out / set_default code. */
 int	dp_child_promote(struct dp *dp, uint32_t spi_in)
 	    __attribute__((warn_unused_result));
 

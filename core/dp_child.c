@@ -125,8 +125,7 @@ dp_child_up(struct dp *dp, const struct child_sa *c,
 	pp = child_slot(dp, c->spi_in);
 	if (*pp != NULL)
 		return -E_EXIST;
-	if ((!ini && (vips == NULL || nvip == 0)) || nvip > DP_VIPS_MAX ||
-	    (ini && c->replaces != 0))
+	if ((!ini && (vips == NULL || nvip == 0)) || nvip > DP_VIPS_MAX)
 		return -E_INVAL;
 	if (c->replaces != 0 && child_find(dp, c->replaces) == NULL)
 		return -E_NOENT;
@@ -137,6 +136,8 @@ dp_child_up(struct dp *dp, const struct child_sa *c,
 		return -E_NOMEM;
 	ch->spi_in = c->spi_in;
 	ch->initiator = ini;
+	ch->fams = (sels_have(c->ts.r, c->ts.nr, AF_INET) ? 1u : 0u) |
+	    (sels_have(c->ts.r, c->ts.nr, AF_INET6) ? 2u : 0u);
 	ch->path = *path;
 	/* ESP always travels in UDP on the NAT-T port (RFC 3948): we have
 	 * no kernel ESP to receive raw protocol 50. */
@@ -248,6 +249,33 @@ child_free(struct dp *dp, struct dp_child *ch)
 	gc_arm(dp);
 }
 
+/* A client's rekey: the new outbound SA becomes the default of each of
+ * its families, one store each; the SA it replaces keeps what it alone
+ * still covers. */
+static int
+promote_defaults(struct dp *dp, struct dp_child *ch)
+{
+	static const int fam[2] = { AF_INET, AF_INET6 };
+	struct dp_child *prev = NULL;
+	struct esp_sa *old;
+	unsigned i;
+	int r;
+
+	for (i = 0; i < 2; i++) {
+		if (!(ch->fams & (1u << i)))
+			continue;
+		if ((r = esp_sadb_set_default(dp->db, fam[i], ch->out,
+		    &old)) != 0)
+			return r;
+		if (old != NULL && old != ch->out)
+			prev = esp_sa_user(old);
+	}
+	ch->out_keyed = 1;
+	if (prev != NULL && (prev->fams & ~ch->fams) == 0)
+		prev->out_keyed = 0;
+	return 0;
+}
+
 int
 dp_child_promote(struct dp *dp, uint32_t spi_in)
 {
@@ -259,6 +287,8 @@ dp_child_promote(struct dp *dp, uint32_t spi_in)
 		return -E_NOENT;
 	if (ch->out_keyed)
 		return 0;
+	if (ch->initiator)
+		return promote_defaults(dp, ch);
 	/* One store per address: no packet finds none. */
 	if ((r = esp_sadb_replace_out(dp->db, ch->out, &old)) != 0)
 		return r;

@@ -40,6 +40,8 @@ struct dp_child {
 	struct esp_sa	*in, *out;
 	uint32_t	 spi_in;
 	int		 initiator;	/* we initiated it: a client */
+	unsigned	 fams;		/* a client's: the defaults it is
+					 * for (1: IPv4, 2: IPv6) */
 	/* out is what the tables find for the client's addresses (or a
 	 * default): not yet while a rekey waits for dp_child_promote, no
 	 * longer once the CHILD SA that rekeyed it was promoted. */

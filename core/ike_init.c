@@ -42,6 +42,10 @@
 /* IKE_SA_INIT requests sent again for COOKIE or INVALID_KE_PAYLOAD before
  * we give up: a responder that keeps asking is broken or hostile. */
 #define INIT_RETRIES	4
+/* A due rekey waits this long for the request in flight; a failed one is
+ * tried again after REKEY_RETRY_MS. */
+#define REKEY_BUSY_MS	1000
+#define REKEY_RETRY_MS	30000
 
 /* The request outstanding (2.3: a window of one). */
 enum req_kind {
@@ -52,6 +56,9 @@ enum req_kind {
 	REQ_EAP_AUTH,		/* IKE_AUTH with the MSK-based AUTH */
 	REQ_DPD,		/* empty INFORMATIONAL */
 	REQ_DELETE,		/* INFORMATIONAL with DELETE of the IKE SA */
+	REQ_REKEY,		/* CREATE_CHILD_SA rekeying the CHILD SA */
+	REQ_DEL_CHILD,		/* INFORMATIONAL with DELETE of the CHILD
+				 * SA the rekey replaced */
 };
 
 struct ike_init {
@@ -135,6 +142,17 @@ struct ike_init {
 	uint64_t		 last_rx;
 	uint64_t		 dpd_at;
 	struct timer		 t_dpd;
+	/* Our rekeys of the CHILD SA (1.3.3, 2.8): when the next starts,
+	 * the new SA's inbound SPI and our nonce while it is negotiated,
+	 * and the SPIs of the SA it replaced until the DELETE of that one
+	 * is answered (have_old). */
+	unsigned		 rekey_ms;
+	uint64_t		 rekey_at;
+	struct timer		 t_rekey;
+	uint32_t		 rk_spi;
+	uint8_t			 rk_ni[NONCE_LEN];
+	uint32_t		 old_spi_in, old_spi_out;
+	int			 have_old;
 
 	struct ike_init_result	 res;
 	int			 have_res;
@@ -182,6 +200,8 @@ static struct log_ratelimit rl_input;
 
 static timer_fn on_retx;
 static timer_fn on_dpd;
+static timer_fn on_rekey;
+static void rekey_arm(struct ike_init *, uint64_t);
 static int send_auth(struct ike_init *);
 
 static const char *const state_names[] = {
@@ -278,6 +298,7 @@ stop(struct ike_init *sa)
 {
 	timer_del(sa->th, &sa->t_retx);
 	timer_del(sa->th, &sa->t_dpd);
+	timer_del(sa->th, &sa->t_rekey);
 	buf_free(sa->req);
 	sa->req = NULL;
 	sa->req_kind = REQ_NONE;
@@ -1200,6 +1221,7 @@ finish_child(struct ike_init *sa, const struct ike_msg *m)
 	sa->have_res = 1;
 	sa->state = IKE_INIT_S_ESTABLISHED;
 	sa->last_rx = sa->now;
+	rekey_arm(sa, sa->now + sa->rekey_ms);
 	if (sa->dpd_ms > 0) {
 		sa->dpd_at = sa->now + sa->dpd_ms;
 		if (timer_add(sa->th, &sa->t_dpd, sa->dpd_at) != 0)
@@ -1474,6 +1496,244 @@ handle_info_resp(struct ike_init *sa, enum req_kind k)
 	dpd_arm(sa, sa->now + sa->dpd_ms);
 }
 
+/* --- rekeying our CHILD SA (1.3.3, 2.8) ------------------------------ */
+
+/* Arms our next rekey of the CHILD SA at at (when rekeys are on). */
+static void
+rekey_arm(struct ike_init *sa, uint64_t at)
+{
+	if (sa->rekey_ms == 0 || sa->ops.child_rekeyed == NULL ||
+	    sa->state != IKE_INIT_S_ESTABLISHED || !sa->have_res)
+		return;
+	sa->rekey_at = at;
+	if (timer_add(sa->th, &sa->t_rekey, at) != 0)
+		log_warnx(SUB_IKE, "cannot arm the CHILD SA rekey");
+}
+
+/* A DELETE the user asked for while a request was in flight goes now.
+ * Returns 1 when it did (or the SA ended). */
+static int
+delete_if_pending(struct ike_init *sa)
+{
+	if (!sa->delete_pending)
+		return 0;
+	if (start_delete(sa) != 0)
+		report_down(sa, IKE_INIT_DOWN_CLOSED);
+	return 1;
+}
+
+/* The CREATE_CHILD_SA request that rekeys our CHILD SA: REKEY_SA naming
+ * it, our ESP proposals under a new inbound SPI, a new nonce, and the
+ * selectors it has (without KE: no PFS). */
+static int
+start_rekey(struct ike_init *sa)
+{
+	const struct child_sa *ch = &sa->res.child;
+	struct ike_pld_notify n;
+	struct ike_pld_nonce ni;
+	struct ike_pld_ts tsi, tsr;
+	struct ike_chain c;
+	struct buf *b = NULL;
+	uint8_t spi[4];
+	int r;
+
+	if ((r = child_sa_spi_alloc(sa->ops.spi_taken, sa->ops.arg, NULL,
+	    &sa->rk_spi)) != 0 ||
+	    (r = xform_random(sa->rk_ni, sizeof(sa->rk_ni))) != 0 ||
+	    (r = msg_begin(sa, IKE_EXCH_CREATE_CHILD_SA, 0, 0, &b, &c)) != 0)
+		goto out;
+	spi[0] = (uint8_t)(ch->spi_in >> 24);
+	spi[1] = (uint8_t)(ch->spi_in >> 16);
+	spi[2] = (uint8_t)(ch->spi_in >> 8);
+	spi[3] = (uint8_t)ch->spi_in;
+	memset(&n, 0, sizeof(n));
+	n.proto = IKE_PROTO_ESP;
+	n.type = IKE_N_REKEY_SA;
+	n.spi = span_make(spi, sizeof(spi));
+	ni.data = span_make(sa->rk_ni, sizeof(sa->rk_ni));
+	if ((r = ike_pld_add_notify(&c, &n)) != 0 ||
+	    (r = ike_prop_add_offer_esp(&c, &sa->esp, sa->rk_spi)) != 0 ||
+	    (r = ike_pld_add_nonce(&c, &ni)) != 0 ||
+	    (r = child_sa_ts_pld(ch->ts.i, ch->ts.ni, &tsi)) != 0 ||
+	    (r = child_sa_ts_pld(ch->ts.r, ch->ts.nr, &tsr)) != 0 ||
+	    (r = ike_pld_add_ts(&c, IKE_PLD_TSI, &tsi)) != 0 ||
+	    (r = ike_pld_add_ts(&c, IKE_PLD_TSR, &tsr)) != 0 ||
+	    (r = ike_sk_seal(&sa->sk, &c, 1)) != 0)
+		goto out;
+	log_debug(SUB_IKE, "rekeying CHILD SA %08x/%08x", ch->spi_in,
+	    ch->spi_out);
+	r = send_request(sa, REQ_REKEY, IKE_EXCH_CREATE_CHILD_SA, b);
+	b = NULL;
+out:
+	buf_free(b);
+	return r;
+}
+
+/* Our rekey is due: it waits for the request in flight and for the
+ * DELETE of the SA the last one replaced. */
+static void
+on_rekey(struct timer *t, void *arg)
+{
+	struct ike_init *sa = arg;
+	uint64_t now = clock_now(sa, sa->rekey_at);
+	int r;
+
+	(void)t;
+	if (sa->state != IKE_INIT_S_ESTABLISHED || !sa->have_res)
+		return;
+	if (sa->req_kind != REQ_NONE || sa->have_old) {
+		rekey_arm(sa, now + REKEY_BUSY_MS);
+		return;
+	}
+	if ((r = start_rekey(sa)) != 0) {
+		log_warnx(SUB_IKE, "cannot rekey the CHILD SA: %s",
+		    err_str(r));
+		rekey_arm(sa, now + REKEY_RETRY_MS);
+	}
+}
+
+/* The replaced CHILD SA is gone on both sides (or given up). */
+static void
+retire_old(struct ike_init *sa)
+{
+	if (!sa->have_old)
+		return;
+	sa->have_old = 0;
+	if (sa->ops.child_retired != NULL)
+		sa->ops.child_retired(sa->ops.arg, sa, sa->old_spi_in);
+}
+
+/* 1.4.1: the DELETE of the CHILD SA our rekey replaced. */
+static int
+start_del_child(struct ike_init *sa)
+{
+	struct ike_pld_delete del;
+	struct ike_chain c;
+	struct buf *b;
+	uint8_t spi[4];
+	int r;
+
+	spi[0] = (uint8_t)(sa->old_spi_in >> 24);
+	spi[1] = (uint8_t)(sa->old_spi_in >> 16);
+	spi[2] = (uint8_t)(sa->old_spi_in >> 8);
+	spi[3] = (uint8_t)sa->old_spi_in;
+	memset(&del, 0, sizeof(del));
+	del.proto = IKE_PROTO_ESP;
+	del.spi_size = 4;
+	del.nspi = 1;
+	del.spis = span_make(spi, sizeof(spi));
+	if ((r = msg_begin(sa, IKE_EXCH_INFORMATIONAL, 0, 0, &b, &c)) != 0)
+		return r;
+	if ((r = ike_pld_add_delete(&c, &del)) != 0 ||
+	    (r = ike_sk_seal(&sa->sk, &c, 1)) != 0) {
+		buf_free(b);
+		return r;
+	}
+	return send_request(sa, REQ_DEL_CHILD, IKE_EXCH_INFORMATIONAL, b);
+}
+
+/* The gateway refused our rekey, or answered what we cannot use: the
+ * CHILD SA stays as it is; we try again later. */
+static void
+rekey_failed(struct ike_init *sa, const char *why, uint16_t notify)
+{
+	const char *nn = ike_pld_notify_name(notify);
+
+	log_info(SUB_IKE, "rekey of CHILD SA %08x/%08x failed: %s%s%s%s",
+	    sa->res.child.spi_in, sa->res.child.spi_out, why,
+	    notify != 0 ? " (" : "", notify != 0 && nn != NULL ? nn : "",
+	    notify != 0 ? ")" : "");
+	if (!delete_if_pending(sa))
+		rekey_arm(sa, sa->now + REKEY_RETRY_MS);
+}
+
+/* The response to our rekey: the new CHILD SA takes over what we send
+ * at once (the gateway, its responder, has both its halves), the old one
+ * still opens what arrives until the DELETE we send for it is answered
+ * (2.8). */
+static void
+handle_rekey_resp(struct ike_init *sa, const struct ike_msg *m)
+{
+	struct ike_init_result *res = &sa->res;
+	struct ike_pld_ts tsi, tsr;
+	struct ike_prop_esp esp;
+	struct ike_keys_suite suite;
+	struct ike_pld_nonce nr;
+	struct child_sa_ts ts;
+	struct child_sa nc;
+	struct span body;
+	uint16_t nt;
+	int r;
+
+	if ((nt = first_error(m)) != 0) {
+		rekey_failed(sa, "refused", nt);
+		return;
+	}
+	memset(&ts, 0, sizeof(ts));
+	if (get_pld(m, IKE_PLD_SA, &body) != 0 ||
+	    ike_pld_parse_sa(body, &sa->sa_pld) != 0 ||
+	    ike_prop_accept_esp(&sa->esp, &sa->sa_pld, &esp) != 0 ||
+	    get_pld(m, IKE_PLD_NONCE, &body) != 0 ||
+	    ike_pld_parse_nonce(body, &nr) != 0 ||
+	    get_pld(m, IKE_PLD_TSI, &body) != 0 ||
+	    ike_pld_parse_ts(body, &tsi) != 0 ||
+	    get_pld(m, IKE_PLD_TSR, &body) != 0 ||
+	    ike_pld_parse_ts(body, &tsr) != 0 ||
+	    read_ts(&tsi, res->child.ts.i, res->child.ts.ni, ts.i,
+	    &ts.ni) != 0 ||
+	    read_ts(&tsr, res->child.ts.r, res->child.ts.nr, ts.r,
+	    &ts.nr) != 0) {
+		rekey_failed(sa, "unusable response", 0);
+		return;
+	}
+	ike_prop_esp_suite(&esp, &suite);
+	if ((r = child_sa_init(&nc, sa->rk_spi, &esp, &ts,
+	    (const struct sockaddr *)&sa->path.remote, sa->now)) != 0 ||
+	    (r = ike_keys_child_derive(&nc.keys, sa->prf,
+	    span_make(sa->keys.sk_d, sa->keys.prf_len), &suite,
+	    span_make(NULL, 0), span_make(sa->rk_ni, sizeof(sa->rk_ni)),
+	    nr.data)) != 0) {
+		child_sa_cleanup(&nc);
+		rekey_failed(sa, err_str(r), 0);
+		return;
+	}
+	/* 2.17: our request again, so our outbound SA takes the "i"
+	 * keys. */
+	nc.we_initiated = 1;
+	nc.replaces = res->child.spi_in;
+	sa->old_spi_in = res->child.spi_in;
+	sa->old_spi_out = res->child.spi_out;
+	sa->have_old = 1;
+	child_sa_cleanup(&res->child);
+	res->child = nc;
+	ct_wipe(&nc, sizeof(nc));
+	if (ike_prop_esp_str(&esp, res->esp_algs, sizeof(res->esp_algs)) != 0)
+		res->esp_algs[sizeof(res->esp_algs) - 1] = '\0';
+	sa->st.child_rekeys++;
+	log_info(SUB_IKE, "CHILD SA rekeyed: %08x/%08x replaces %08x/%08x",
+	    res->child.spi_in, res->child.spi_out, sa->old_spi_in,
+	    sa->old_spi_out);
+	sa->ops.child_rekeyed(sa->ops.arg, sa, &res->child);
+	if (delete_if_pending(sa))
+		return;
+	if ((r = start_del_child(sa)) != 0) {
+		log_warnx(SUB_IKE, "cannot delete CHILD SA %08x: %s",
+		    sa->old_spi_in, err_str(r));
+		retire_old(sa);
+	}
+	rekey_arm(sa, sa->now + sa->rekey_ms);
+}
+
+/* The answer to the DELETE of the replaced CHILD SA (its DELETE payload,
+ * if any, names the gateway's half, which it has removed). */
+static void
+handle_del_child_resp(struct ike_init *sa)
+{
+	req_done(sa);
+	retire_old(sa);
+	(void)delete_if_pending(sa);
+}
+
 /*
  * A request of the gateway (we are its responder on our own IKE SA):
  * INFORMATIONAL with or without DELETEs (1.4, 1.4.1), anything else
@@ -1488,10 +1748,10 @@ handle_request(struct ike_init *sa, const struct ike_msg_hdr *h,
 	struct ike_pld_notify n;
 	struct ike_chain c;
 	struct buf *b = NULL;
-	uint8_t ours[4];
-	size_t i, k;
-	uint32_t spi;
-	int del_ike = 0, del_child = 0, r;
+	uint8_t ours[8];
+	size_t i, k, nours = 0;
+	uint32_t spi, mine[2];
+	int del_ike = 0, del_child = 0, del_old = 0, r;
 
 	for (i = 0; m != NULL && h->exch == IKE_EXCH_INFORMATIONAL &&
 	    i < m->npld; i++) {
@@ -1510,6 +1770,9 @@ handle_request(struct ike_init *sa, const struct ike_msg_hdr *h,
 				    del.spis.p[k + 3];
 				if (spi == sa->res.child.spi_out)
 					del_child = 1;
+				else if (sa->have_old &&
+				    spi == sa->old_spi_out)
+					del_old = 1;
 			}
 	}
 	if ((r = msg_begin(sa, h->exch, 1, h->msgid, &b, &c)) != 0)
@@ -1522,18 +1785,24 @@ handle_request(struct ike_init *sa, const struct ike_msg_hdr *h,
 	} else if (m == NULL || h->exch != IKE_EXCH_INFORMATIONAL) {
 		n.type = IKE_N_INVALID_SYNTAX;
 		r = ike_pld_add_notify(&c, &n);
-	} else if (!del_ike && del_child) {
-		/* 1.4.1: answer with our half of the pair. */
-		spi = sa->res.child.spi_in;
-		ours[0] = (uint8_t)(spi >> 24);
-		ours[1] = (uint8_t)(spi >> 16);
-		ours[2] = (uint8_t)(spi >> 8);
-		ours[3] = (uint8_t)spi;
+	} else if (!del_ike && (del_child || del_old)) {
+		/* 1.4.1: answer with our half of each pair (the one our
+		 * rekey replaced included). */
+		if (del_child)
+			mine[nours++] = sa->res.child.spi_in;
+		if (del_old)
+			mine[nours++] = sa->old_spi_in;
+		for (i = 0; i < nours; i++) {
+			ours[4 * i] = (uint8_t)(mine[i] >> 24);
+			ours[4 * i + 1] = (uint8_t)(mine[i] >> 16);
+			ours[4 * i + 2] = (uint8_t)(mine[i] >> 8);
+			ours[4 * i + 3] = (uint8_t)mine[i];
+		}
 		memset(&odel, 0, sizeof(odel));
 		odel.proto = IKE_PROTO_ESP;
 		odel.spi_size = 4;
-		odel.nspi = 1;
-		odel.spis = span_make(ours, sizeof(ours));
+		odel.nspi = (uint16_t)nours;
+		odel.spis = span_make(ours, 4 * nours);
 		r = ike_pld_add_delete(&c, &odel);
 	}
 	if (r != 0 || ike_sk_seal(&sa->sk, &c, 1) != 0) {
@@ -1552,8 +1821,11 @@ handle_request(struct ike_init *sa, const struct ike_msg_hdr *h,
 			fail(sa, IKE_INIT_ERR_PROTOCOL, 0);
 		return;
 	}
+	if (del_old)
+		retire_old(sa);
 	if (del_child && sa->state == IKE_INIT_S_ESTABLISHED) {
 		sa->have_res = 0;
+		timer_del(sa->th, &sa->t_rekey);
 		report_down(sa, IKE_INIT_DOWN_CHILD_DELETED);
 	}
 }
@@ -1627,6 +1899,15 @@ ike_init_input(struct ike_init *sa, struct span dgram,
 				handle_info_resp(sa, k);
 				return;
 			}
+			if (k == REQ_DEL_CHILD) {
+				handle_del_child_resp(sa);
+				return;
+			}
+			if (k == REQ_REKEY) {
+				req_done(sa);
+				rekey_failed(sa, "malformed response", 0);
+				return;
+			}
 			req_done(sa);
 			abandon(sa, 0);
 			fail(sa, IKE_INIT_ERR_PROTOCOL, 0);
@@ -1648,6 +1929,13 @@ ike_init_input(struct ike_init *sa, struct span dgram,
 		case REQ_DPD:
 		case REQ_DELETE:
 			handle_info_resp(sa, k);
+			break;
+		case REQ_REKEY:
+			req_done(sa);
+			handle_rekey_resp(sa, &sa->inner);
+			break;
+		case REQ_DEL_CHILD:
+			handle_del_child_resp(sa);
 			break;
 		default:
 			sa->st.rx_invalid++;
@@ -1699,6 +1987,8 @@ on_retx(struct timer *t, void *arg)
 	if (sa->retx >= sa->retx_tries) {
 		switch (sa->req_kind) {
 		case REQ_DPD:
+		case REQ_REKEY:
+		case REQ_DEL_CHILD:
 			report_down(sa, sa->delete_pending ?
 			    IKE_INIT_DOWN_CLOSED : IKE_INIT_DOWN_DEAD);
 			return;
@@ -1715,7 +2005,8 @@ on_retx(struct timer *t, void *arg)
 	xmit(sa, sa->req);
 	sa->retx_at = now + ((uint64_t)sa->retx_base << sa->retx);
 	if (timer_add(sa->th, &sa->t_retx, sa->retx_at) != 0) {
-		if (sa->req_kind == REQ_DPD || sa->req_kind == REQ_DELETE)
+		if (sa->req_kind == REQ_DPD || sa->req_kind == REQ_DELETE ||
+		    sa->req_kind == REQ_REKEY || sa->req_kind == REQ_DEL_CHILD)
 			report_down(sa, IKE_INIT_DOWN_DEAD);
 		else
 			fail(sa, IKE_INIT_ERR_INTERNAL, 0);
@@ -1890,6 +2181,7 @@ ike_init_new(const struct ike_init_conf *conf, struct timer_heap *th,
 	/* First: ike_init_free disarms them on every path. */
 	timer_init(&sa->t_retx, on_retx, sa);
 	timer_init(&sa->t_dpd, on_dpd, sa);
+	timer_init(&sa->t_rekey, on_rekey, sa);
 	sa->mode = conf->mode;
 	sa->path = conf->path;
 	sa->path.natt = 0;
@@ -1944,6 +2236,7 @@ ike_init_new(const struct ike_init_conf *conf, struct timer_heap *th,
 	if (sa->retx_tries > 16)
 		sa->retx_tries = 16;
 	sa->dpd_ms = conf->dpd_ms;
+	sa->rekey_ms = conf->rekey_ms;
 	sa->x509 = xform_find_x509();
 	sa->sig = sa->x509 != NULL ? sa->x509->sig : xform_find_sig();
 	sa->eap_fail = IKE_INIT_ERR_AUTH;

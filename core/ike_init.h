@@ -48,9 +48,11 @@
  *    or a shared-key AUTH, accepted only when we have a PSK configured.
  *    After EAP its final AUTH, keyed with the MSK, is checked as well.
  *  - Afterwards we are the requester for our own DPD (an empty
- *    INFORMATIONAL when nothing was heard for the interval, 1.4) and our
- *    DELETE; we are the responder for the gateway's requests (its DPD,
- *    its DELETEs).
+ *    INFORMATIONAL when nothing was heard for the interval, 1.4), our
+ *    rekeys of the CHILD SA (CREATE_CHILD_SA with REKEY_SA, 1.3.3, then
+ *    the DELETE of the old one, 2.8) and our DELETE; we are the
+ *    responder for the gateway's requests (its DPD, its DELETEs; its
+ *    rekeys are refused with NO_ADDITIONAL_SAS).
  *
  * Requests are retransmitted with exponential backoff (2.1, 2.4): the
  * same bytes after base, 2 * base, 4 * base ... ms, then the gateway is
@@ -181,6 +183,10 @@ struct ike_init_conf {
 	unsigned		 retx_tries;
 	/* Our dead peer detection: probe after this much silence (0: off). */
 	unsigned		 dpd_ms;
+	/* Rekey the CHILD SA this long after it was made (0: never; needs
+	 * ops.child_rekeyed): CREATE_CHILD_SA with REKEY_SA and our ESP
+	 * proposals, without PFS; then a DELETE of the old one (1.3.3). */
+	unsigned		 rekey_ms;
 };
 
 /* Where the SA stands. */
@@ -285,6 +291,18 @@ struct ike_init_ops {
 	 * (IKE_INIT_DOWN_CHILD_DELETED: still ESTABLISHED, no CHILD SA). */
 	void	(*down)(void *arg, struct ike_init *sa,
 		    enum ike_init_down why);
+	/* Optional: our rekey made child (the SA's own, valid until the
+	 * next rekey or ike_init_free), which replaces the CHILD SA with
+	 * inbound SPI child->replaces: send on the new one from now on, and
+	 * keep opening what arrives on both until child_retired. Must not
+	 * free sa. */
+	void	(*child_rekeyed)(void *arg, struct ike_init *sa,
+		    const struct child_sa *child);
+	/* Optional: the CHILD SA with inbound SPI spi_in that a rekey
+	 * replaced is gone on the gateway too (or given up): remove it.
+	 * Must not free sa. */
+	void	(*child_retired)(void *arg, struct ike_init *sa,
+		    uint32_t spi_in);
 	/* Optional: 1 when our inbound SPI spi is in use elsewhere (other
 	 * SAs of the same data plane). */
 	int	(*spi_taken)(uint32_t spi, void *arg);
@@ -306,6 +324,7 @@ struct ike_init_stats {
 	uint64_t	init_retries;	/* IKE_SA_INIT again: COOKIE,
 					 * INVALID_KE_PAYLOAD */
 	uint64_t	dpd_sent;
+	uint64_t	child_rekeys;	/* ours that completed */
 };
 
 /*

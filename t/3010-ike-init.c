@@ -12,7 +12,8 @@
  * test answers the first IKE_SA_INIT with a cookie, as a loaded
  * responder would, RFC 7296 2.6), and the gateway's own cookies (bound
  * to SPIi and address, good for two secrets; past 30 half-open SAs in a
- * flood); NO_PROPOSAL_CHOSEN; a lost response
+ * flood); our rekeys of the CHILD SA against the gateway's responder;
+ * NO_PROPOSAL_CHOSEN; a lost response
  * (the retransmitted request and the resent response are byte-identical,
  * 2.1); an unreachable gateway (exponential backoff); NAT detection and
  * the switch to port 4500 (2.23); session resumption after the gateway
@@ -312,6 +313,29 @@ ev_established(void *arg, struct ike_init *sa, const struct ike_init_result *r)
 	c->established++;
 }
 
+/* Our CHILD SA rekeys (ike_init_conf.rekey_ms). */
+static int cli_rekeyed, cli_retired;
+static struct child_sa cli_child;
+static uint32_t cli_retired_spi;
+
+static void
+ev_rekeyed(void *arg, struct ike_init *sa, const struct child_sa *ch)
+{
+	(void)arg;
+	(void)sa;
+	cli_rekeyed++;
+	cli_child = *ch;
+}
+
+static void
+ev_retired(void *arg, struct ike_init *sa, uint32_t spi_in)
+{
+	(void)arg;
+	(void)sa;
+	cli_retired++;
+	cli_retired_spi = spi_in;
+}
+
 static void
 ev_failed(void *arg, struct ike_init *sa, enum ike_init_error err,
     uint16_t notify)
@@ -599,6 +623,8 @@ cli_start(size_t i, const struct ike_init_conf *c)
 	ops.established = ev_established;
 	ops.failed = ev_failed;
 	ops.down = ev_down;
+	ops.child_rekeyed = ev_rekeyed;
+	ops.child_retired = ev_retired;
 	ops.now = clock_fn;
 	ops.arg = &clis[i];
 	ike_init_free(clis[i].sa);
@@ -1196,6 +1222,54 @@ t_gw_flood(void)
 	    "flood: once they expired, served without a cookie");
 	buf_free(b);
 	buf_free(first);
+	gw_stop();
+}
+
+/*
+ * Our rekeys of the CHILD SA (rekey_ms 5 s, 1.3.3): none before it is
+ * due; then CREATE_CHILD_SA with REKEY_SA, answered by ikegated's own
+ * responder: the new SA mirrors the gateway's (SPIs, keys, roles, ESP
+ * both ways), replaces the old one, which our DELETE retires; again 5 s
+ * later, the SA up all along.
+ */
+static void
+t_rekey_ours(void)
+{
+	struct ike_init_conf c;
+	const struct ike_init_result *res;
+	struct ike_init_stats st;
+	uint32_t in0, out0;
+
+	gw_start();
+	cli_rekeyed = cli_retired = 0;
+	conf_base(&c, IKE_INIT_PSK);
+	c.rekey_ms = 5000;
+	cli_start(0, &c);
+	pump();
+	res = clis[0].sa != NULL ? ike_init_result(clis[0].sa) : NULL;
+	if (clis[0].established != 1 || res == NULL) {
+		ok(0, "our rekey: established");
+		gw_stop();
+		return;
+	}
+	in0 = res->child.spi_in;
+	out0 = res->child.spi_out;
+	advance(4900);
+	is_int(cli_rekeyed, 0, "our rekey: not before rekey_ms");
+	advance(200);
+	is_int(cli_rekeyed, 1, "our rekey: made after rekey_ms");
+	ok(cli_retired == 1 && cli_retired_spi == in0,
+	    "our rekey: the old SA retired after its DELETE");
+	ok(cli_child.replaces == in0 && cli_child.spi_in != in0 &&
+	    cli_child.spi_out != out0 && res->child.spi_in ==
+	    cli_child.spi_in, "our rekey: new SPIs, replacing the old");
+	check_children("our rekey", &cli_child, &gw_child, &gw_vip);
+	is_int(gw_stats().child_rekeys, 1, "our rekey: the gateway counts it");
+	advance(5100);
+	ike_init_stats(clis[0].sa, &st);
+	ok(cli_rekeyed == 2 && cli_retired == 2 && st.child_rekeys == 2 &&
+	    clis[0].down == 0 && ike_init_state(clis[0].sa) ==
+	    IKE_INIT_S_ESTABLISHED, "our rekey: again 5 s later, still up");
 	gw_stop();
 }
 
@@ -2050,6 +2124,7 @@ main(void)
 	t_cookie();
 	t_gw_cookie();
 	t_gw_flood();
+	t_rekey_ours();
 	t_retransmit();
 	t_timeout();
 	t_nat();

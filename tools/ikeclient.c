@@ -53,6 +53,10 @@
 #define IC_DEFAULT_SOCK	IKEGATE_RUNSTATEDIR "/ikeclient.sock"
 #define IC_DEFAULT_TUN	"ikec0"
 #define IC_TUN_MTU	1400
+/* Our CHILD SA rekey (rekey = seconds): before the one-hour CHILD SA
+ * lifetimes of strongSwan's and Cisco's defaults, which ikeclient cannot
+ * rekey for them (it refuses the gateway's rekeys). */
+#define IC_REKEY_S	3000
 /* Most routes we install. */
 #define IC_MAX_ROUTES	32
 #define IC_FILE_MAX	(64 * 1024)
@@ -87,6 +91,7 @@ struct ic_opts {
 	char		*tun;
 	enum ic_routes	 routes;
 	unsigned	 dpd_s;
+	unsigned	 rekey_s;
 	unsigned	 retx_base_ms, retx_tries;
 	char		*state_file;
 	char		*control_socket;
@@ -109,10 +114,14 @@ struct ic {
 	struct ctl		*ctl;
 	struct tun		*tun;
 	struct dp		*dp;
-	/* The CHILD SA in the data plane (have_child), and the counters of
-	 * those that came before it. */
+	/* The CHILD SA in the data plane (have_child), the one our last
+	 * rekey replaced until the gateway deleted it too (have_old), and
+	 * the counters of those that came before. */
 	uint32_t		 spi_in;
 	int			 have_child;
+	uint32_t		 old_spi_in;
+	int			 have_old;
+	unsigned		 rekeys;
 	struct dp_child_stats	 past;
 	struct ike_init		*sa;
 	struct ike_init_conf	 base;
@@ -155,6 +164,10 @@ struct ic {
 static int ic_debug;
 
 static void ic_dp_alive(void *arg, uint32_t spi_in);
+static void ic_child_rekeyed(void *arg, struct ike_init *sa,
+    const struct child_sa *child);
+static void ic_child_retired(void *arg, struct ike_init *sa,
+    uint32_t spi_in);
 
 /* ------------------------------------------------------------------ */
 /* Messages for the user: stdout, one line each. */
@@ -362,6 +375,8 @@ opt_set(struct ic_opts *o, const char *k, const char *v, const char **why)
 	}
 	if (strcmp(k, "dpd") == 0)
 		return set_uint(&o->dpd_s, v, 0, 3600);
+	if (strcmp(k, "rekey") == 0)
+		return set_uint(&o->rekey_s, v, 0, 86400);
 	if (strcmp(k, "retransmit_base") == 0)
 		return set_uint(&o->retx_base_ms, v, 50, 60000);
 	if (strcmp(k, "retransmit_tries") == 0)
@@ -555,6 +570,7 @@ ic_setup_conf(struct ic *c)
 	b->force_natt = 1;
 	b->want_session = o->want_session;
 	b->dpd_ms = o->dpd_s * 1000;
+	b->rekey_ms = o->rekey_s * 1000;
 	b->retx_base_ms = o->retx_base_ms;
 	b->retx_tries = o->retx_tries;
 	if (o->remote_id != NULL) {
@@ -1130,6 +1146,8 @@ ic_start_attempt(struct ic *c)
 	ops.established = ic_established;
 	ops.failed = ic_failed;
 	ops.down = ic_down;
+	ops.child_rekeyed = ic_child_rekeyed;
+	ops.child_retired = ic_child_retired;
 	ops.now = ic_now;
 	ops.arg = c;
 	c->attempts++;
@@ -1175,26 +1193,87 @@ ic_schedule(struct ic *c, unsigned ms)
 	}
 }
 
-/* Takes the CHILD SA out of the data plane (its keys are wiped), keeping
- * its counters; the device, its addresses and routes stay. Packets the
- * kernel routes into the device meanwhile are dropped and counted. */
+/* Adds the counters of the CHILD SA with inbound SPI spi to *st. */
+static void
+ic_child_count(const struct ic *c, uint32_t spi, struct dp_child_stats *st)
+{
+	struct dp_child_stats now;
+
+	if (dp_child_stats(c->dp, spi, &now) != 0)
+		return;
+	st->packets_in += now.packets_in;
+	st->bytes_in += now.bytes_in;
+	st->packets_out += now.packets_out;
+	st->bytes_out += now.bytes_out;
+	st->drops_in += now.drops_in;
+	st->drops_out += now.drops_out;
+}
+
+/* Removes the CHILD SA with inbound SPI spi (keys wiped), keeping its
+ * counters. */
+static void
+ic_child_drop(struct ic *c, uint32_t spi)
+{
+	ic_child_count(c, spi, &c->past);
+	dp_child_down(c->dp, spi);
+}
+
+/* Takes the CHILD SA (and one a rekey replaced) out of the data plane;
+ * the device, its addresses and routes stay. Packets the kernel routes
+ * into the device meanwhile are dropped and counted. */
 static void
 ic_child_clear(struct ic *c)
 {
-	struct dp_child_stats st;
-
-	if (!c->have_child)
-		return;
-	if (dp_child_stats(c->dp, c->spi_in, &st) == 0) {
-		c->past.packets_in += st.packets_in;
-		c->past.bytes_in += st.bytes_in;
-		c->past.packets_out += st.packets_out;
-		c->past.bytes_out += st.bytes_out;
-		c->past.drops_in += st.drops_in;
-		c->past.drops_out += st.drops_out;
-	}
-	dp_child_down(c->dp, c->spi_in);
+	if (c->have_old)
+		ic_child_drop(c, c->old_spi_in);
+	c->have_old = 0;
+	if (c->have_child)
+		ic_child_drop(c, c->spi_in);
 	c->have_child = 0;
+}
+
+/* Our rekey made child: what we send goes on it from now on (the
+ * gateway, which answered, has both its halves); the old one still opens
+ * what arrives until ic_child_retired. */
+static void
+ic_child_rekeyed(void *arg, struct ike_init *sa, const struct child_sa *child)
+{
+	struct ic *c = arg;
+	const struct ike_init_result *res = ike_init_result(sa);
+	int r;
+
+	if (!c->have_child || res == NULL)
+		return;
+	if ((r = dp_child_up(c->dp, child, NULL, 0, &res->path)) != 0)
+		goto fail;
+	if ((r = dp_child_promote(c->dp, child->spi_in)) != 0) {
+		dp_child_down(c->dp, child->spi_in);
+		goto fail;
+	}
+	c->old_spi_in = c->spi_in;
+	c->have_old = 1;
+	c->spi_in = child->spi_in;
+	c->rekeys++;
+	return;
+fail:
+	/* The gateway moves to the new SA, which we could not install: the
+	 * old one goes quiet, and dead peer detection or the gateway's
+	 * DELETE of it makes us reconnect. */
+	log_warnx(SUB_MAIN, "cannot install the rekeyed CHILD SA: %s",
+	    err_str(r));
+}
+
+/* The CHILD SA our rekey replaced is gone on the gateway too. */
+static void
+ic_child_retired(void *arg, struct ike_init *sa, uint32_t spi_in)
+{
+	struct ic *c = arg;
+
+	(void)sa;
+	if (c->have_old && c->old_spi_in == spi_in) {
+		ic_child_drop(c, spi_in);
+		c->have_old = 0;
+	}
 }
 
 /* The SA is gone (or going) without the user asking: resume, keeping
@@ -1449,24 +1528,20 @@ static int
 ic_ctl_status(void *arg, int argc, char **argv, struct buf *out)
 {
 	struct ic *c = arg;
-	struct dp_child_stats st = c->past, now;
+	struct dp_child_stats st = c->past;
 	char a[INET6_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
 	int r;
 
 	(void)argc;
 	(void)argv;
-	if (c->have_child && dp_child_stats(c->dp, c->spi_in, &now) == 0) {
-		st.packets_in += now.packets_in;
-		st.bytes_in += now.bytes_in;
-		st.packets_out += now.packets_out;
-		st.bytes_out += now.bytes_out;
-		st.drops_in += now.drops_in;
-		st.drops_out += now.drops_out;
-	}
+	if (c->have_child)
+		ic_child_count(c, c->spi_in, &st);
+	if (c->have_old)
+		ic_child_count(c, c->old_spi_in, &st);
 	if ((r = buf_addf(out, "state: %s\ngateway: %s (%s)\n"
 	    "address: %s\naddress6: %s\ninterface: %s\nresumable: %s\n"
 	    "resumes: %u\nfull logins: %u\nresumes refused: %u\n"
-	    "attempts: %u\n"
+	    "attempts: %u\nchild rekeys: %u\n"
 	    "packets out: %llu\npackets in: %llu\n"
 	    "bytes out: %llu\nbytes in: %llu\n"
 	    "drops out: %llu\ndrops in: %llu\n",
@@ -1474,7 +1549,7 @@ ic_ctl_status(void *arg, int argc, char **argv, struct buf *out)
 	    vip_str(&c->vip, a, sizeof(a)), vip_str(&c->vip6, a6, sizeof(a6)),
 	    c->tun != NULL ? tun_name(c->tun) : "none",
 	    c->sid_len > 0 ? "yes" : "no",
-	    c->resumes, c->logins, c->refused, c->attempts,
+	    c->resumes, c->logins, c->refused, c->attempts, c->rekeys,
 	    (unsigned long long)st.packets_out,
 	    (unsigned long long)st.packets_in,
 	    (unsigned long long)st.bytes_out,
@@ -1689,6 +1764,7 @@ main(int argc, char **argv)
 	c->o.port = 500;
 	c->o.nat_port = IKE_INIT_NAT_PORT;
 	c->o.dpd_s = 30;
+	c->o.rekey_s = IC_REKEY_S;
 	c->o.want_session = 1;
 	while ((ch = getopt_long(argc, argv, "c:dg:ko:S:h", lopts,
 	    NULL)) != -1) {

@@ -1,0 +1,136 @@
+#!/bin/sh
+# ikeclient rekeys its CHILD SA (rekey = 3 s): CREATE_CHILD_SA with
+# REKEY_SA and a new nonce, then a DELETE of the old SA (RFC 7296 1.3.3,
+# 2.8), while it pings through the tunnel. Against ikegated, then against
+# a strongSwan gateway: no ping lost across at least two rekeys; the
+# gateway's SPIs are the ones the client logged for its newest SA; each
+# end is left with one SA each way (the replaced ones deleted on both);
+# the client's counters carry over the replaced SAs; the client stops
+# cleanly.
+test_description='ikeclient rekeys its CHILD SA'
+. "$SRCDIR/t/lib.sh"
+. "$SRCDIR/t/interop/lib.sh"
+. "$SRCDIR/t/interop/gw.sh"
+test_require ROOT NETNS TUN cmd:swanctl cmd:ping cmd:openssl
+interop_require_swan
+[ -x "$TOP/ikeclient" ] || skip_all "ikeclient not built"
+
+PKI=$TRASH/pki
+PSK='9404 ikeclient rekey pre-shared key'
+PINGS=50
+interop_topology
+
+# cstat SOCK FIELD: a line of the client's --status.
+cstat() {
+	ip netns exec "$CLI_NS" "$TOP/ikeclient" --status -S "$1" |
+	    sed -n "s/^$2: //p"
+}
+# newest LOG: "IN OUT", the SPIs of the client's newest CHILD SA.
+newest() {
+	sed -n 's/.*CHILD SA rekeyed: \([0-9a-f]*\)\/\([0-9a-f]*\) replaces.*/\1 \2/p' \
+	    "$1" | tail -n 1
+}
+# vip LOG: the address the client got.
+vip() {
+	sed -n 's/^Connected to [^ ]* as \([0-9.]*[0-9]\).*/\1/p' "$1" |
+	    head -n 1
+}
+# pings LOG SOCK: PINGS pings 0.2 s apart, none lost, at least two
+# rekeys meanwhile, counted with every SA's packets.
+pings() {
+	netns_exec cli ping -q -c $PINGS -i 0.2 -W 2 -I "$(vip "$1")" \
+	    "$GW_LAN_ADDR" > "$TRASH/ping" &&
+	cat "$TRASH/ping" && grep -F " 0% packet loss" "$TRASH/ping" &&
+	n=$(cstat "$2" "child rekeys") && echo "rekeys: $n" &&
+	[ "$n" -ge 2 ] &&
+	[ "$(cstat "$2" "packets out")" -ge $PINGS ] &&
+	[ "$(cstat "$2" "packets in")" -ge $PINGS ]
+}
+# cstop PIDFILE LOG
+cstop() {
+	kill -TERM "$(proc_pid "$1")" &&
+	wait_for "! proc_alive \"$1\"" 10 &&
+	! grep -E "ERROR: [A-Za-z]*Sanitizer|runtime error:" "$2"
+}
+
+# 1. ikegated.
+ikeg_settled() {
+	set -- $(newest "$TRASH/c1.log")
+	[ -n "$1" ] && [ "$(ikeg_field spi_out)" = "$1" ] &&
+	[ "$(ikeg_field spi_in)" = "$2" ] &&
+	ikectl_gw show dataplane | grep -F "1 inbound and 1 outbound SAs" &&
+	ip netns exec "$CLI_NS" "$TOP/ikeclient" --status -S "$TRASH/c1.sock" |
+	    grep -F "1 inbound and 1 outbound SAs"
+}
+test_expect_success 'ikegated' '
+	pki_make "$PKI" &&
+	ikeg_config "$TRASH/gw.ini" esp_enc=aes-gcm-256 esp_integ= &&
+	ikeg_start "$TRASH/gw.ini"
+'
+test_expect_success 'ikegated: ikeclient connects, rekey = 3' '
+	printf "alicepw\n" > "$TRASH/pw" && chmod 600 "$TRASH/pw" &&
+	ikec_config "$TRASH/c1.ini" pw="$TRASH/pw" sock="$TRASH/c1.sock" \
+	    extra="rekey = 3" &&
+	netns_spawn cli "$TRASH/c1.pid" "$TRASH/c1.log" \
+	    "$TOP/ikeclient" -d -c "$TRASH/c1.ini" &&
+	wait_for "[ -n \"\$(vip \"$TRASH/c1.log\")\" ]" 15
+'
+test_expect_success 'ikegated: no ping lost across the rekeys' '
+	pings "$TRASH/c1.log" "$TRASH/c1.sock"
+'
+test_expect_success 'ikegated: same SPIs, the replaced SAs gone' '
+	wait_for ikeg_settled 5 && ikeg_settled &&
+	[ "$(ikeg_field rekeys)" -ge 2 ] &&
+	! grep -F "did not delete it" "$TRASH/ikegated.log"
+'
+test_expect_success 'ikegated: the client stops cleanly' '
+	cstop "$TRASH/c1.pid" "$TRASH/c1.log" &&
+	wait_for "[ -z \"\$(ikeg_field spi_in)\" ]" 5 &&
+	ikeg_check_clean alicepw
+'
+
+# 2. strongSwan. charon keeps a replaced SA a few seconds after its
+# DELETE (DELETED, for late packets): one is INSTALLED.
+GW=$TRASH/swan
+swan_settled() {
+	set -- $(newest "$TRASH/c2.log")
+	[ -n "$1" ] && [ "$(swan_child_field "$GW" spi-out)" = "$1" ] &&
+	[ "$(swan_child_field "$GW" spi-in)" = "$2" ] &&
+	[ "$(swan_list_sas "$GW" | grep -c "reqid.*INSTALLED")" = 1 ] &&
+	ip netns exec "$CLI_NS" "$TOP/ikeclient" --status -S "$TRASH/c2.sock" |
+	    grep -F "1 inbound and 1 outbound SAs"
+}
+test_expect_success 'strongSwan gateway' '
+	swan_gateway "$GW" psk auth=psk psk="$PSK" esp=aes256gcm16 &&
+	swan_start gw "$GW" gateway && swan_load "$GW"
+'
+test_expect_success 'strongSwan: ikeclient connects, rekey = 3' '
+	{
+		echo "[client]"
+		echo "name = swan"
+		echo "gateway = $GW_ADDR"
+		echo "remote_id = fqdn:vpn.ikegate.test"
+		echo "local_id = email:alice@ikegate.test"
+		echo "auth = psk"
+		echo "psk = $PSK"
+		echo "tun = ikec0"
+		echo "control_socket = $TRASH/c2.sock"
+		echo "rekey = 3"
+	} > "$TRASH/c2.ini" &&
+	netns_spawn cli "$TRASH/c2.pid" "$TRASH/c2.log" \
+	    "$TOP/ikeclient" -d -c "$TRASH/c2.ini" &&
+	wait_for "[ -n \"\$(vip \"$TRASH/c2.log\")\" ]" 15
+'
+test_expect_success 'strongSwan: no ping lost across the rekeys' '
+	pings "$TRASH/c2.log" "$TRASH/c2.sock"
+'
+test_expect_success 'strongSwan: same SPIs, the replaced SAs gone' '
+	wait_for swan_settled 5 && swan_settled &&
+	[ "$(grep -c "received DELETE for ESP CHILD_SA" "$GW/charon.log")" \
+	    -ge 2 ]
+'
+test_expect_success 'strongSwan: the client stops cleanly' '
+	cstop "$TRASH/c2.pid" "$TRASH/c2.log" &&
+	wait_for "[ -z \"\$(swan_list_sas \"$GW\" | grep ESTABLISHED)\" ]" 5
+'
+test_done
