@@ -283,6 +283,16 @@ spi_bytes(uint64_t v, uint8_t out[8])
 		out[i] = (uint8_t)(v >> (56 - 8 * i));
 }
 
+/* A 4-byte SPI (ESP) in network order. */
+static void
+spi4_bytes(uint32_t v, uint8_t out[4])
+{
+	out[0] = (uint8_t)(v >> 24);
+	out[1] = (uint8_t)(v >> 16);
+	out[2] = (uint8_t)(v >> 8);
+	out[3] = (uint8_t)v;
+}
+
 static void
 set_port(struct sockaddr_storage *ss, uint16_t port)
 {
@@ -1479,6 +1489,18 @@ dpd_arm(struct ike_init *sa, uint64_t at)
 		log_warnx(SUB_IKE, "cannot arm dead peer detection");
 }
 
+/* A DELETE the user asked for while a request was in flight goes now.
+ * Returns 1 when it did (or the SA ended). */
+static int
+delete_if_pending(struct ike_init *sa)
+{
+	if (!sa->delete_pending)
+		return 0;
+	if (start_delete(sa) != 0)
+		report_down(sa, IKE_INIT_DOWN_CLOSED);
+	return 1;
+}
+
 /* A response to our liveness check or DELETE. */
 static void
 handle_info_resp(struct ike_init *sa, enum req_kind k)
@@ -1488,12 +1510,8 @@ handle_info_resp(struct ike_init *sa, enum req_kind k)
 		report_down(sa, IKE_INIT_DOWN_CLOSED);
 		return;
 	}
-	if (sa->delete_pending) {
-		if (start_delete(sa) != 0)
-			report_down(sa, IKE_INIT_DOWN_CLOSED);
-		return;
-	}
-	dpd_arm(sa, sa->now + sa->dpd_ms);
+	if (!delete_if_pending(sa))
+		dpd_arm(sa, sa->now + sa->dpd_ms);
 }
 
 /* --- rekeying our CHILD SA (1.3.3, 2.8) ------------------------------ */
@@ -1508,18 +1526,6 @@ rekey_arm(struct ike_init *sa, uint64_t at)
 	sa->rekey_at = at;
 	if (timer_add(sa->th, &sa->t_rekey, at) != 0)
 		log_warnx(SUB_IKE, "cannot arm the CHILD SA rekey");
-}
-
-/* A DELETE the user asked for while a request was in flight goes now.
- * Returns 1 when it did (or the SA ended). */
-static int
-delete_if_pending(struct ike_init *sa)
-{
-	if (!sa->delete_pending)
-		return 0;
-	if (start_delete(sa) != 0)
-		report_down(sa, IKE_INIT_DOWN_CLOSED);
-	return 1;
 }
 
 /* The CREATE_CHILD_SA request that rekeys our CHILD SA: REKEY_SA naming
@@ -1542,10 +1548,7 @@ start_rekey(struct ike_init *sa)
 	    (r = xform_random(sa->rk_ni, sizeof(sa->rk_ni))) != 0 ||
 	    (r = msg_begin(sa, IKE_EXCH_CREATE_CHILD_SA, 0, 0, &b, &c)) != 0)
 		goto out;
-	spi[0] = (uint8_t)(ch->spi_in >> 24);
-	spi[1] = (uint8_t)(ch->spi_in >> 16);
-	spi[2] = (uint8_t)(ch->spi_in >> 8);
-	spi[3] = (uint8_t)ch->spi_in;
+	spi4_bytes(ch->spi_in, spi);
 	memset(&n, 0, sizeof(n));
 	n.proto = IKE_PROTO_ESP;
 	n.type = IKE_N_REKEY_SA;
@@ -1613,10 +1616,7 @@ start_del_child(struct ike_init *sa)
 	uint8_t spi[4];
 	int r;
 
-	spi[0] = (uint8_t)(sa->old_spi_in >> 24);
-	spi[1] = (uint8_t)(sa->old_spi_in >> 16);
-	spi[2] = (uint8_t)(sa->old_spi_in >> 8);
-	spi[3] = (uint8_t)sa->old_spi_in;
+	spi4_bytes(sa->old_spi_in, spi);
 	memset(&del, 0, sizeof(del));
 	del.proto = IKE_PROTO_ESP;
 	del.spi_size = 4;
@@ -1792,12 +1792,8 @@ handle_request(struct ike_init *sa, const struct ike_msg_hdr *h,
 			mine[nours++] = sa->res.child.spi_in;
 		if (del_old)
 			mine[nours++] = sa->old_spi_in;
-		for (i = 0; i < nours; i++) {
-			ours[4 * i] = (uint8_t)(mine[i] >> 24);
-			ours[4 * i + 1] = (uint8_t)(mine[i] >> 16);
-			ours[4 * i + 2] = (uint8_t)(mine[i] >> 8);
-			ours[4 * i + 3] = (uint8_t)mine[i];
-		}
+		for (i = 0; i < nours; i++)
+			spi4_bytes(mine[i], ours + 4 * i);
 		memset(&odel, 0, sizeof(odel));
 		odel.proto = IKE_PROTO_ESP;
 		odel.spi_size = 4;
