@@ -779,16 +779,32 @@ p_port(struct ctx *c, struct inst *in, const struct key *k, const char *v)
 	return 0;
 }
 
+/* Stores v, a number from k->lo to k->hi, or the keyword word (NULL:
+ * none) as word_val; what names the number's unit in the error. */
 static int
-p_uint(struct ctx *c, struct inst *in, const struct key *k, const char *v)
+num_or_word(struct ctx *c, struct inst *in, const struct key *k,
+    const char *v, const char *word, unsigned word_val, const char *what)
 {
 	unsigned long n;
 
+	if (word != NULL && tok_is(tok_of(v), word)) {
+		*FIELD(in, k, unsigned) = word_val;
+		return 0;
+	}
 	if (parse_ulong(tok_of(v), ~0ul, &n) != 0 || n < k->lo || n > k->hi)
-		return bad(c, k, v, "expected a number of seconds from %lu "
-		    "to %lu", k->lo, k->hi);
+		return word != NULL ?
+		    bad(c, k, v, "expected \"%s\" or a number of %s from %lu "
+		    "to %lu", word, what, k->lo, k->hi) :
+		    bad(c, k, v, "expected a number of %s from %lu to %lu",
+		    what, k->lo, k->hi);
 	*FIELD(in, k, unsigned) = (unsigned)n;
 	return 0;
+}
+
+static int
+p_uint(struct ctx *c, struct inst *in, const struct key *k, const char *v)
+{
+	return num_or_word(c, in, k, v, NULL, 0, "seconds");
 }
 
 /* Like p_uint, but 0 (off) is allowed too. */
@@ -808,47 +824,22 @@ p_uint0(struct ctx *c, struct inst *in, const struct key *k, const char *v)
 static int
 p_usecs(struct ctx *c, struct inst *in, const struct key *k, const char *v)
 {
-	unsigned long n;
-
-	if (parse_ulong(tok_of(v), ~0ul, &n) != 0 || n < k->lo || n > k->hi)
-		return bad(c, k, v, "expected a number of microseconds from "
-		    "%lu to %lu", k->lo, k->hi);
-	*FIELD(in, k, unsigned) = (unsigned)n;
-	return 0;
+	return num_or_word(c, in, k, v, NULL, 0, "microseconds");
 }
 
 /* A number of half-open IKE SAs, or "off" (CFG_COOKIES_OFF). */
 static int
 p_cookies(struct ctx *c, struct inst *in, const struct key *k, const char *v)
 {
-	unsigned long n;
-
-	if (tok_is(tok_of(v), "off")) {
-		*FIELD(in, k, unsigned) = CFG_COOKIES_OFF;
-		return 0;
-	}
-	if (parse_ulong(tok_of(v), ~0ul, &n) != 0 || n < k->lo || n > k->hi)
-		return bad(c, k, v, "expected \"off\" or a number of half-open "
-		    "IKE SAs from %lu to %lu", k->lo, k->hi);
-	*FIELD(in, k, unsigned) = (unsigned)n;
-	return 0;
+	return num_or_word(c, in, k, v, "off", CFG_COOKIES_OFF,
+	    "half-open IKE SAs");
 }
 
 /* A thread count, or "auto" (stored as 0: the caller counts the CPUs). */
 static int
 p_threads(struct ctx *c, struct inst *in, const struct key *k, const char *v)
 {
-	unsigned long n;
-
-	if (tok_is(tok_of(v), "auto")) {
-		*FIELD(in, k, unsigned) = 0;
-		return 0;
-	}
-	if (parse_ulong(tok_of(v), ~0ul, &n) != 0 || n < k->lo || n > k->hi)
-		return bad(c, k, v, "expected \"auto\" or a number of threads "
-		    "from %lu to %lu", k->lo, k->hi);
-	*FIELD(in, k, unsigned) = (unsigned)n;
-	return 0;
+	return num_or_word(c, in, k, v, "auto", 0, "threads");
 }
 
 /* A configuration payload attribute type (RFC 7296 3.15.1): private use
