@@ -347,7 +347,7 @@ q_esp_input(void *arg, uint8_t *const *pkts, const size_t *lens,
 		 * follow it, but only on authenticated packets. A client
 		 * keeps the gateway's address it was given. Checked once
 		 * per run of a CHILD SA's packets from one path. */
-		if (!c->initiator && (c != run ||
+		if (!c->client && (c != run ||
 		    path_differs(&paths[i], &paths[i - 1]))) {
 			path_lock(c);
 			if (path_differs(&c->path, &paths[i]))

@@ -125,25 +125,26 @@ void	dp_close(struct dp *dp);
 
 /*
  * Installs the ESP SAs of c (borrowed; keys are copied), sent along path
- * (copied; ESP always travels in UDP, RFC 3948). The role comes from
- * c->we_initiated (RFC 7296 2.17 decides the keys of each direction):
- *  - responder (the gateway): inbound under our SPI, accepting inner
- *    sources in c's TSi and destinations in its TSr; outbound reached
- *    under each of the client's inner addresses vips[0..nvip) (borrowed,
- *    1..DP_VIPS_MAX); the path follows the client when a NAT rebinds
- *    its port (authenticated packets only);
- *  - initiator (a client): inbound accepting inner sources in TSr (the
- *    gateway's side) and destinations in TSi (ours); outbound the default
- *    SA of every address family TSr covers, so that each packet the
- *    caller's routes send into the device goes to the gateway; vips are
- *    unused (nvip 0).
+ * (copied; ESP always travels in UDP, RFC 3948). c->we_initiated decides
+ * the keys of each direction (RFC 7296 2.17) and whose selectors are
+ * which (the initiator's are TSi); the role comes from nvip:
+ *  - a gateway (nvip 1..DP_VIPS_MAX, vips borrowed): inbound under our
+ *    SPI, accepting inner sources in the client's selectors and
+ *    destinations in ours; outbound reached under each of the client's
+ *    inner addresses vips[0..nvip); the path follows the client when a
+ *    NAT rebinds its port (authenticated packets only);
+ *  - a client (nvip 0): inbound accepting inner sources in the
+ *    gateway's selectors and destinations in ours; outbound the default
+ *    SA of every address family the gateway's selectors cover, so that
+ *    each packet the caller's routes send into the device goes to the
+ *    gateway.
  * A rekey (c->replaces, the inbound SPI of the CHILD SA it replaces,
  * still installed) installs the inbound SA only: outbound packets keep
  * the old SA until dp_child_promote.
  * Returns 0; -E_EXIST (our SPI, an inner address or a family's default
- * is taken); -E_INVAL (no vips for a responder, too many); -E_NOENT
- * (the SA to replace is not installed); -E_TOOMANY
- * (more selectors than ESP_TS_MAX); or an esp_sa_new code.
+ * is taken); -E_INVAL (vips NULL with nvip, too many); -E_NOENT (the SA
+ * to replace is not installed); -E_TOOMANY (more selectors than
+ * ESP_TS_MAX); or an esp_sa_new code.
  */
 int	dp_child_up(struct dp *dp, const struct child_sa *c,
 	    const struct pool_addr *vips, size_t nvip,

@@ -81,10 +81,10 @@ sels_have(const struct child_sa_sel *sel, size_t n, int family)
 	return 0;
 }
 
-/* The client's outbound SA becomes the default of each family its
- * gateway's TSr covers; all or none. */
+/* The client's outbound SA becomes the default of each family in fams
+ * (1: IPv4, 2: IPv6); all or none. */
 static int
-defaults_set(struct dp *dp, const struct child_sa *c, struct esp_sa *out)
+defaults_set(struct dp *dp, unsigned fams, struct esp_sa *out)
 {
 	static const int fam[2] = { AF_INET, AF_INET6 };
 	struct esp_sa *old;
@@ -92,7 +92,7 @@ defaults_set(struct dp *dp, const struct child_sa *c, struct esp_sa *out)
 	int r;
 
 	for (i = 0; i < 2; i++) {
-		if (!sels_have(c->ts.r, c->ts.nr, fam[i]))
+		if (!(fams & (1u << i)))
 			continue;
 		if ((r = esp_sadb_set_default(dp->db, fam[i], out,
 		    &old)) != 0 || old != NULL) {
@@ -101,7 +101,7 @@ defaults_set(struct dp *dp, const struct child_sa *c, struct esp_sa *out)
 			    old, &old) != 0)
 				r = -E_INTERNAL;
 			for (j = 0; j < i; j++)
-				if (sels_have(c->ts.r, c->ts.nr, fam[j]) &&
+				if ((fams & (1u << j)) &&
 				    esp_sadb_set_default(dp->db, fam[j], NULL,
 				    &old) != 0)
 					r = -E_INTERNAL;
@@ -117,7 +117,7 @@ dp_child_up(struct dp *dp, const struct child_sa *c,
 {
 	struct esp_sa_params p;
 	struct dp_child *ch = NULL, **pp;
-	int ini = c->we_initiated != 0, in_added = 0;
+	int ini = c->we_initiated != 0, client = nvip == 0, in_added = 0;
 	size_t i;
 	int r = -E_INTERNAL;
 
@@ -125,7 +125,7 @@ dp_child_up(struct dp *dp, const struct child_sa *c,
 	pp = child_slot(dp, c->spi_in);
 	if (*pp != NULL)
 		return -E_EXIST;
-	if ((!ini && (vips == NULL || nvip == 0)) || nvip > DP_VIPS_MAX)
+	if ((nvip > 0 && vips == NULL) || nvip > DP_VIPS_MAX)
 		return -E_INVAL;
 	if (c->replaces != 0 && child_find(dp, c->replaces) == NULL)
 		return -E_NOENT;
@@ -135,9 +135,11 @@ dp_child_up(struct dp *dp, const struct child_sa *c,
 	if ((ch = calloc(1, sizeof(*ch))) == NULL)
 		return -E_NOMEM;
 	ch->spi_in = c->spi_in;
-	ch->initiator = ini;
-	ch->fams = (sels_have(c->ts.r, c->ts.nr, AF_INET) ? 1u : 0u) |
-	    (sels_have(c->ts.r, c->ts.nr, AF_INET6) ? 2u : 0u);
+	ch->client = client;
+	/* The peer's selectors: the initiator's are TSi (2.9). */
+	ch->fams = (sels_have(ini ? c->ts.r : c->ts.i, ini ? c->ts.nr :
+	    c->ts.ni, AF_INET) ? 1u : 0u) | (sels_have(ini ? c->ts.r :
+	    c->ts.i, ini ? c->ts.nr : c->ts.ni, AF_INET6) ? 2u : 0u);
 	ch->path = *path;
 	/* ESP always travels in UDP on the NAT-T port (RFC 3948): we have
 	 * no kernel ESP to receive raw protocol 50. */
@@ -169,11 +171,11 @@ dp_child_up(struct dp *dp, const struct child_sa *c,
 	p.ndts = 0;
 	memset(p.ts, 0, sizeof(p.ts));
 	memset(p.dts, 0, sizeof(p.dts));
-	for (i = 0; !ini && i < nvip; i++) {
+	for (i = 0; i < nvip; i++) {
 		p.dst[i].family = vips[i].family;
 		memcpy(p.dst[i].a, vips[i].a, sizeof(p.dst[i].a));
 	}
-	p.ndst = ini ? 0 : nvip;
+	p.ndst = nvip;
 	esp_sa_params_keys(&p, &c->keys, ini);
 	if ((r = esp_sa_new(&p, &ch->out)) != 0)
 		goto fail;
@@ -182,8 +184,8 @@ dp_child_up(struct dp *dp, const struct child_sa *c,
 	in_added = 1;
 	/* A rekey's outbound SA waits for dp_child_promote: the client
 	 * may not have installed its inbound half yet (RFC 7296 2.8). */
-	if (c->replaces == 0 && (r = ini ? defaults_set(dp, c, ch->out) :
-	    esp_sadb_add(dp->db, ch->out)) != 0)
+	if (c->replaces == 0 && (r = client ? defaults_set(dp, ch->fams,
+	    ch->out) : esp_sadb_add(dp->db, ch->out)) != 0)
 		goto fail;
 	ch->out_keyed = c->replaces == 0;
 	*pp = ch;
@@ -287,7 +289,7 @@ dp_child_promote(struct dp *dp, uint32_t spi_in)
 		return -E_NOENT;
 	if (ch->out_keyed)
 		return 0;
-	if (ch->initiator)
+	if (ch->client)
 		return promote_defaults(dp, ch);
 	/* One store per address: no packet finds none. */
 	if ((r = esp_sadb_replace_out(dp->db, ch->out, &old)) != 0)

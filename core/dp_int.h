@@ -39,7 +39,8 @@ struct dp_child {
 	struct dp_child	*next;
 	struct esp_sa	*in, *out;
 	uint32_t	 spi_in;
-	int		 initiator;	/* we initiated it: a client */
+	int		 client;	/* a client's (default SAs), not a
+					 * gateway's (keyed by inner address) */
 	unsigned	 fams;		/* a client's: the defaults it is
 					 * for (1: IPv4, 2: IPv6) */
 	/* out is what the tables find for the client's addresses (or a

@@ -46,6 +46,8 @@
  * tried again after REKEY_RETRY_MS. */
 #define REKEY_BUSY_MS	1000
 #define REKEY_RETRY_MS	30000
+/* answer_rekey: no response can be made (not a notify type). */
+#define ANSWER_NONE	0xffff
 
 /* The request outstanding (2.3: a window of one). */
 enum req_kind {
@@ -291,6 +293,17 @@ spi4_bytes(uint32_t v, uint8_t out[4])
 	out[1] = (uint8_t)(v >> 16);
 	out[2] = (uint8_t)(v >> 8);
 	out[3] = (uint8_t)v;
+}
+
+/* The selectors of ch on our side (mine) or the gateway's: the
+ * initiator of the exchange that made it has TSi (2.9). */
+static const struct child_sa_sel *
+child_ts(const struct child_sa *ch, int mine, size_t *n)
+{
+	int tsi = mine == (ch->we_initiated != 0);
+
+	*n = tsi ? ch->ts.ni : ch->ts.nr;
+	return tsi ? ch->ts.i : ch->ts.r;
 }
 
 static void
@@ -1541,6 +1554,9 @@ start_rekey(struct ike_init *sa)
 	struct ike_chain c;
 	struct buf *b = NULL;
 	uint8_t spi[4];
+	size_t nours, ntheirs;
+	const struct child_sa_sel *ours = child_ts(ch, 1, &nours);
+	const struct child_sa_sel *theirs = child_ts(ch, 0, &ntheirs);
 	int r;
 
 	if ((r = child_sa_spi_alloc(sa->ops.spi_taken, sa->ops.arg, NULL,
@@ -1557,8 +1573,8 @@ start_rekey(struct ike_init *sa)
 	if ((r = ike_pld_add_notify(&c, &n)) != 0 ||
 	    (r = ike_prop_add_offer_esp(&c, &sa->esp, sa->rk_spi)) != 0 ||
 	    (r = ike_pld_add_nonce(&c, &ni)) != 0 ||
-	    (r = child_sa_ts_pld(ch->ts.i, ch->ts.ni, &tsi)) != 0 ||
-	    (r = child_sa_ts_pld(ch->ts.r, ch->ts.nr, &tsr)) != 0 ||
+	    (r = child_sa_ts_pld(ours, nours, &tsi)) != 0 ||
+	    (r = child_sa_ts_pld(theirs, ntheirs, &tsr)) != 0 ||
 	    (r = ike_pld_add_ts(&c, IKE_PLD_TSI, &tsi)) != 0 ||
 	    (r = ike_pld_add_ts(&c, IKE_PLD_TSR, &tsr)) != 0 ||
 	    (r = ike_sk_seal(&sa->sk, &c, 1)) != 0)
@@ -1647,6 +1663,30 @@ rekey_failed(struct ike_init *sa, const char *why, uint16_t notify)
 		rekey_arm(sa, sa->now + REKEY_RETRY_MS);
 }
 
+/* nc (consumed) replaces the CHILD SA; the old one stays until its
+ * DELETE (have_old). by_us: our rekey, which we send on at once; else
+ * the gateway's, which we send on once it deleted the old SA (2.8). */
+static void
+child_replaced(struct ike_init *sa, struct child_sa *nc, int by_us)
+{
+	struct ike_init_result *res = &sa->res;
+
+	sa->old_spi_in = res->child.spi_in;
+	sa->old_spi_out = res->child.spi_out;
+	sa->have_old = 1;
+	child_sa_cleanup(&res->child);
+	res->child = *nc;
+	ct_wipe(nc, sizeof(*nc));
+	if (ike_prop_esp_str(&res->child.prop, res->esp_algs,
+	    sizeof(res->esp_algs)) != 0)
+		res->esp_algs[sizeof(res->esp_algs) - 1] = '\0';
+	sa->st.child_rekeys++;
+	log_info(SUB_IKE, "CHILD SA rekeyed%s: %08x/%08x replaces %08x/%08x",
+	    by_us ? "" : " by the gateway", res->child.spi_in,
+	    res->child.spi_out, sa->old_spi_in, sa->old_spi_out);
+	sa->ops.child_rekeyed(sa->ops.arg, sa, &res->child, by_us);
+}
+
 /* The response to our rekey: the new CHILD SA takes over what we send
  * at once (the gateway, its responder, has both its halves), the old one
  * still opens what arrives until the DELETE we send for it is answered
@@ -1662,6 +1702,10 @@ handle_rekey_resp(struct ike_init *sa, const struct ike_msg *m)
 	struct child_sa_ts ts;
 	struct child_sa nc;
 	struct span body;
+	size_t nours, ntheirs;
+	const struct child_sa_sel *ours = child_ts(&res->child, 1, &nours);
+	const struct child_sa_sel *theirs = child_ts(&res->child, 0,
+	    &ntheirs);
 	uint16_t nt;
 	int r;
 
@@ -1679,10 +1723,8 @@ handle_rekey_resp(struct ike_init *sa, const struct ike_msg *m)
 	    ike_pld_parse_ts(body, &tsi) != 0 ||
 	    get_pld(m, IKE_PLD_TSR, &body) != 0 ||
 	    ike_pld_parse_ts(body, &tsr) != 0 ||
-	    read_ts(&tsi, res->child.ts.i, res->child.ts.ni, ts.i,
-	    &ts.ni) != 0 ||
-	    read_ts(&tsr, res->child.ts.r, res->child.ts.nr, ts.r,
-	    &ts.nr) != 0) {
+	    read_ts(&tsi, ours, nours, ts.i, &ts.ni) != 0 ||
+	    read_ts(&tsr, theirs, ntheirs, ts.r, &ts.nr) != 0) {
 		rekey_failed(sa, "unusable response", 0);
 		return;
 	}
@@ -1701,19 +1743,7 @@ handle_rekey_resp(struct ike_init *sa, const struct ike_msg *m)
 	 * keys. */
 	nc.we_initiated = 1;
 	nc.replaces = res->child.spi_in;
-	sa->old_spi_in = res->child.spi_in;
-	sa->old_spi_out = res->child.spi_out;
-	sa->have_old = 1;
-	child_sa_cleanup(&res->child);
-	res->child = nc;
-	ct_wipe(&nc, sizeof(nc));
-	if (ike_prop_esp_str(&esp, res->esp_algs, sizeof(res->esp_algs)) != 0)
-		res->esp_algs[sizeof(res->esp_algs) - 1] = '\0';
-	sa->st.child_rekeys++;
-	log_info(SUB_IKE, "CHILD SA rekeyed: %08x/%08x replaces %08x/%08x",
-	    res->child.spi_in, res->child.spi_out, sa->old_spi_in,
-	    sa->old_spi_out);
-	sa->ops.child_rekeyed(sa->ops.arg, sa, &res->child);
+	child_replaced(sa, &nc, 1);
 	if (delete_if_pending(sa))
 		return;
 	if ((r = start_del_child(sa)) != 0) {
@@ -1735,6 +1765,120 @@ handle_del_child_resp(struct ike_init *sa)
 }
 
 /*
+ * The gateway rekeys our CHILD SA (1.3.3): REKEY_SA must name it (by our
+ * outbound SPI, the one the gateway receives on). The new SA takes the
+ * gateway's proposal that ours allow, with its KE when it asks for PFS.
+ * Adds SA, Nr, [KEr], TSi and TSr to c and makes the new SA in *nc (the
+ * gateway initiated it: nc->we_initiated 0). Returns 0, or the error
+ * notify to answer with instead (INVALID_KE_PAYLOAD: naming *grp), or
+ * ANSWER_NONE when c could not be written.
+ */
+static uint16_t
+answer_rekey(struct ike_init *sa, const struct ike_msg *m,
+    struct ike_chain *c, struct child_sa *nc, uint16_t *grp)
+{
+	const struct child_sa *cur = &sa->res.child;
+	const struct xform_dh *dh = NULL;
+	struct ike_pld_notify n;
+	struct ike_pld_nonce ni, nr;
+	struct ike_pld_ke ke, oke;
+	struct ike_pld_ts tsi, tsr;
+	struct ike_prop_esp esp;
+	struct ike_keys_suite suite;
+	struct child_sa_ts ts;
+	struct span body, gir = span_make(NULL, 0);
+	uint8_t pub[XFORM_MAX_DH_PUB_LEN], shared[XFORM_MAX_DH_PUB_LEN];
+	uint8_t nonce[NONCE_LEN], spi[4];
+	void *dhst = NULL;
+	size_t nours, ntheirs;
+	const struct child_sa_sel *ours = child_ts(cur, 1, &nours);
+	const struct child_sa_sel *theirs = child_ts(cur, 0, &ntheirs);
+	uint32_t spi_in;
+	uint16_t nt = 0;
+	int have_ke;
+
+	spi4_bytes(cur->spi_out, spi);
+	if (ike_msg_find_notify(m, IKE_N_REKEY_SA, &n) != 0)
+		return IKE_N_NO_ADDITIONAL_SAS;	/* one CHILD SA is enough */
+	if (n.proto != IKE_PROTO_ESP || !span_eq(n.spi, span_make(spi, 4)))
+		return IKE_N_CHILD_SA_NOT_FOUND;
+	memset(&ts, 0, sizeof(ts));
+	have_ke = get_pld(m, IKE_PLD_KE, &body) == 0;
+	if (have_ke && ike_pld_parse_ke(body, &ke) != 0)
+		return IKE_N_INVALID_SYNTAX;
+	if (get_pld(m, IKE_PLD_SA, &body) != 0 ||
+	    ike_pld_parse_sa(body, &sa->sa_pld) != 0 ||
+	    get_pld(m, IKE_PLD_NONCE, &body) != 0 ||
+	    ike_pld_parse_nonce(body, &ni) != 0 ||
+	    get_pld(m, IKE_PLD_TSI, &body) != 0 ||
+	    ike_pld_parse_ts(body, &tsi) != 0 ||
+	    get_pld(m, IKE_PLD_TSR, &body) != 0 ||
+	    ike_pld_parse_ts(body, &tsr) != 0)
+		return IKE_N_INVALID_SYNTAX;
+	if (ike_prop_select_esp_rekey(&sa->esp, &sa->sa_pld,
+	    have_ke ? ke.group : 0, &esp) != 0)
+		return IKE_N_NO_PROPOSAL_CHOSEN;
+	if (esp.dh != 0 && (!have_ke || ke.group != esp.dh)) {
+		*grp = esp.dh;
+		return IKE_N_INVALID_KE_PAYLOAD;
+	}
+	/* Its TSi is the gateway's side, its TSr ours. */
+	if (read_ts(&tsi, theirs, ntheirs, ts.i, &ts.ni) != 0 ||
+	    read_ts(&tsr, ours, nours, ts.r, &ts.nr) != 0)
+		return IKE_N_TS_UNACCEPTABLE;
+	if (child_sa_spi_alloc(sa->ops.spi_taken, sa->ops.arg, NULL,
+	    &spi_in) != 0 || xform_random(nonce, sizeof(nonce)) != 0)
+		return IKE_N_TEMPORARY_FAILURE;
+	if (esp.dh != 0) {
+		if ((dh = xform_find_dh(esp.dh)) == NULL ||
+		    ke.data.len != dh->pub_len ||
+		    dh->keygen(&dhst, NULL, 0, pub) != 0 ||
+		    dh->derive(dhst, ke.data, shared) != 0) {
+			nt = IKE_N_INVALID_SYNTAX;
+			goto out;
+		}
+		gir = span_make(shared, dh->shared_len);
+	}
+	ike_prop_esp_suite(&esp, &suite);
+	if (child_sa_init(nc, spi_in, &esp, &ts,
+	    (const struct sockaddr *)&sa->path.remote, sa->now) != 0 ||
+	    ike_keys_child_derive(&nc->keys, sa->prf,
+	    span_make(sa->keys.sk_d, sa->keys.prf_len), &suite, gir, ni.data,
+	    span_make(nonce, sizeof(nonce))) != 0) {
+		child_sa_cleanup(nc);
+		nt = IKE_N_TEMPORARY_FAILURE;
+		goto out;
+	}
+	nc->we_initiated = 0;
+	nc->replaces = cur->spi_in;
+	nr.data = span_make(nonce, sizeof(nonce));
+	if (ike_prop_add_esp(c, &esp, spi_in) != 0 ||
+	    ike_pld_add_nonce(c, &nr) != 0 ||
+	    (dh != NULL && (oke.group = esp.dh, oke.data = span_make(pub,
+	    dh->pub_len), ike_pld_add_ke(c, &oke) != 0)) ||
+	    ike_pld_add_ts(c, IKE_PLD_TSI, &tsi) != 0 ||
+	    ike_pld_add_ts(c, IKE_PLD_TSR, &tsr) != 0) {
+		child_sa_cleanup(nc);
+		nt = ANSWER_NONE;
+	}
+out:
+	if (dhst != NULL)
+		dh->free(dhst);
+	ct_wipe(shared, sizeof(shared));
+	return nt;
+}
+
+/* Our answer to the gateway's rekey went out: the new SA opens what
+ * arrives; our own next rekey is due rekey_ms from now. */
+static void
+take_gateway_rekey(struct ike_init *sa, struct child_sa *nc)
+{
+	child_replaced(sa, nc, 0);
+	timer_del(sa->th, &sa->t_rekey);
+	rekey_arm(sa, sa->now + sa->rekey_ms);
+}
+
+/*
  * A request of the gateway (we are its responder on our own IKE SA):
  * INFORMATIONAL with or without DELETEs (1.4, 1.4.1), anything else
  * refused, and so is a malformed request (m NULL) with INVALID_SYNTAX.
@@ -1748,10 +1892,12 @@ handle_request(struct ike_init *sa, const struct ike_msg_hdr *h,
 	struct ike_pld_notify n;
 	struct ike_chain c;
 	struct buf *b = NULL;
-	uint8_t ours[8];
+	struct child_sa nc;
+	uint8_t ours[8], grpb[2];
 	size_t i, k, nours = 0;
 	uint32_t spi, mine[2];
-	int del_ike = 0, del_child = 0, del_old = 0, r;
+	uint16_t grp = 0;
+	int del_ike = 0, del_child = 0, del_old = 0, rekeyed = 0, r;
 
 	for (i = 0; m != NULL && h->exch == IKE_EXCH_INFORMATIONAL &&
 	    i < m->npld; i++) {
@@ -1778,10 +1924,26 @@ handle_request(struct ike_init *sa, const struct ike_msg_hdr *h,
 	if ((r = msg_begin(sa, h->exch, 1, h->msgid, &b, &c)) != 0)
 		return;
 	memset(&n, 0, sizeof(n));
-	if (h->exch == IKE_EXCH_CREATE_CHILD_SA) {
-		/* We do not rekey: refuse cleanly (2.21.2). */
-		n.type = IKE_N_NO_ADDITIONAL_SAS;
-		r = ike_pld_add_notify(&c, &n);
+	if (h->exch == IKE_EXCH_CREATE_CHILD_SA && m != NULL) {
+		/* 2.25: not while a rekey of ours, or its DELETE, is in
+		 * flight; a CHILD SA other than a rekey is refused. */
+		if (sa->state != IKE_INIT_S_ESTABLISHED || !sa->have_res ||
+		    sa->ops.child_rekeyed == NULL)
+			n.type = IKE_N_NO_ADDITIONAL_SAS;
+		else if (sa->have_old || sa->req_kind == REQ_REKEY)
+			n.type = IKE_N_TEMPORARY_FAILURE;
+		else if ((n.type = answer_rekey(sa, m, &c, &nc, &grp)) == 0)
+			rekeyed = 1;
+		else if (n.type == ANSWER_NONE) {
+			buf_free(b);
+			return;
+		}
+		if (n.type == IKE_N_INVALID_KE_PAYLOAD) {
+			grpb[0] = (uint8_t)(grp >> 8);
+			grpb[1] = (uint8_t)grp;
+			n.data = span_make(grpb, sizeof(grpb));
+		}
+		r = rekeyed ? 0 : ike_pld_add_notify(&c, &n);
 	} else if (m == NULL || h->exch != IKE_EXCH_INFORMATIONAL) {
 		n.type = IKE_N_INVALID_SYNTAX;
 		r = ike_pld_add_notify(&c, &n);
@@ -1802,12 +1964,16 @@ handle_request(struct ike_init *sa, const struct ike_msg_hdr *h,
 		r = ike_pld_add_delete(&c, &odel);
 	}
 	if (r != 0 || ike_sk_seal(&sa->sk, &c, 1) != 0) {
+		if (rekeyed)
+			child_sa_cleanup(&nc);
 		buf_free(b);
 		return;
 	}
 	buf_free(sa->last_resp);
 	sa->last_resp = b;
 	xmit(sa, b);
+	if (rekeyed)
+		take_gateway_rekey(sa, &nc);
 	if (del_ike) {
 		if (sa->state == IKE_INIT_S_ESTABLISHED)
 			report_down(sa, IKE_INIT_DOWN_DELETED);

@@ -51,8 +51,9 @@
  *    INFORMATIONAL when nothing was heard for the interval, 1.4), our
  *    rekeys of the CHILD SA (CREATE_CHILD_SA with REKEY_SA, 1.3.3, then
  *    the DELETE of the old one, 2.8) and our DELETE; we are the
- *    responder for the gateway's requests (its DPD, its DELETEs; its
- *    rekeys are refused with NO_ADDITIONAL_SAS).
+ *    responder for the gateway's requests (its DPD, its DELETEs, its
+ *    rekeys of the CHILD SA, with PFS when it asks; any other
+ *    CREATE_CHILD_SA is refused with NO_ADDITIONAL_SAS).
  *
  * Requests are retransmitted with exponential backoff (2.1, 2.4): the
  * same bytes after base, 2 * base, 4 * base ... ms, then the gateway is
@@ -291,13 +292,15 @@ struct ike_init_ops {
 	 * (IKE_INIT_DOWN_CHILD_DELETED: still ESTABLISHED, no CHILD SA). */
 	void	(*down)(void *arg, struct ike_init *sa,
 		    enum ike_init_down why);
-	/* Optional: our rekey made child (the SA's own, valid until the
-	 * next rekey or ike_init_free), which replaces the CHILD SA with
-	 * inbound SPI child->replaces: send on the new one from now on, and
-	 * keep opening what arrives on both until child_retired. Must not
-	 * free sa. */
+	/* Optional (without it, no rekey is made or answered): a rekey
+	 * made child (the SA's own, valid until the next rekey or
+	 * ike_init_free), which replaces the CHILD SA with inbound SPI
+	 * child->replaces: open what arrives on both until child_retired.
+	 * send_now: our rekey, send on the new SA from now on; 0: the
+	 * gateway's, keep sending on the old one until child_retired (the
+	 * gateway deleted it, 2.8). Must not free sa. */
 	void	(*child_rekeyed)(void *arg, struct ike_init *sa,
-		    const struct child_sa *child);
+		    const struct child_sa *child, int send_now);
 	/* Optional: the CHILD SA with inbound SPI spi_in that a rekey
 	 * replaced is gone on the gateway too (or given up): remove it.
 	 * Must not free sa. */
@@ -324,7 +327,7 @@ struct ike_init_stats {
 	uint64_t	init_retries;	/* IKE_SA_INIT again: COOKIE,
 					 * INVALID_KE_PAYLOAD */
 	uint64_t	dpd_sent;
-	uint64_t	child_rekeys;	/* ours that completed */
+	uint64_t	child_rekeys;	/* ours and the gateway's */
 };
 
 /*

@@ -319,10 +319,12 @@ static struct child_sa cli_child;
 static uint32_t cli_retired_spi;
 
 static void
-ev_rekeyed(void *arg, struct ike_init *sa, const struct child_sa *ch)
+ev_rekeyed(void *arg, struct ike_init *sa, const struct child_sa *ch,
+    int send_now)
 {
 	(void)arg;
 	(void)sa;
+	(void)send_now;
 	cli_rekeyed++;
 	cli_child = *ch;
 }

@@ -6,7 +6,8 @@
 # gateway's SPIs are the ones the client logged for its newest SA; each
 # end is left with one SA each way (the replaced ones deleted on both);
 # the client's counters carry over the replaced SAs; the client stops
-# cleanly.
+# cleanly. Last, strongSwan rekeys (every 3 s, with ECP-256 PFS) and
+# ikeclient answers, with the same checks.
 test_description='ikeclient rekeys its CHILD SA'
 . "$SRCDIR/t/lib.sh"
 . "$SRCDIR/t/interop/lib.sh"
@@ -27,7 +28,7 @@ cstat() {
 }
 # newest LOG: "IN OUT", the SPIs of the client's newest CHILD SA.
 newest() {
-	sed -n 's/.*CHILD SA rekeyed: \([0-9a-f]*\)\/\([0-9a-f]*\) replaces.*/\1 \2/p' \
+	sed -n 's/.*CHILD SA rekeyed[a-z ]*: \([0-9a-f]*\)\/\([0-9a-f]*\) replaces.*/\1 \2/p' \
 	    "$1" | tail -n 1
 }
 # vip LOG: the address the client got.
@@ -91,20 +92,19 @@ test_expect_success 'ikegated: the client stops cleanly' '
 
 # 2. strongSwan. charon keeps a replaced SA a few seconds after its
 # DELETE (DELETED, for late packets): one is INSTALLED.
-GW=$TRASH/swan
+# swan_settled N: client N's newest SPIs are charon's ($GW).
 swan_settled() {
-	set -- $(newest "$TRASH/c2.log")
+	set -- $(newest "$TRASH/c$1.log") "$1"
 	[ -n "$1" ] && [ "$(swan_child_field "$GW" spi-out)" = "$1" ] &&
 	[ "$(swan_child_field "$GW" spi-in)" = "$2" ] &&
 	[ "$(swan_list_sas "$GW" | grep -c "reqid.*INSTALLED")" = 1 ] &&
-	ip netns exec "$CLI_NS" "$TOP/ikeclient" --status -S "$TRASH/c2.sock" |
+	ip netns exec "$CLI_NS" "$TOP/ikeclient" --status -S "$TRASH/c$3.sock" |
 	    grep -F "1 inbound and 1 outbound SAs"
 }
-test_expect_success 'strongSwan gateway' '
-	swan_gateway "$GW" psk auth=psk psk="$PSK" esp=aes256gcm16 &&
-	swan_start gw "$GW" gateway && swan_load "$GW"
-'
-test_expect_success 'strongSwan: ikeclient connects, rekey = 3' '
+# ikec_swan N LINES...: ikeclient N, PSK, against charon, connected.
+ikec_swan() {
+	local n=$1
+	shift
 	{
 		echo "[client]"
 		echo "name = swan"
@@ -114,23 +114,63 @@ test_expect_success 'strongSwan: ikeclient connects, rekey = 3' '
 		echo "auth = psk"
 		echo "psk = $PSK"
 		echo "tun = ikec0"
-		echo "control_socket = $TRASH/c2.sock"
-		echo "rekey = 3"
-	} > "$TRASH/c2.ini" &&
-	netns_spawn cli "$TRASH/c2.pid" "$TRASH/c2.log" \
-	    "$TOP/ikeclient" -d -c "$TRASH/c2.ini" &&
-	wait_for "[ -n \"\$(vip \"$TRASH/c2.log\")\" ]" 15
+		echo "control_socket = $TRASH/c$n.sock"
+		printf '%s\n' "$@"
+	} > "$TRASH/c$n.ini" &&
+	netns_spawn cli "$TRASH/c$n.pid" "$TRASH/c$n.log" \
+	    "$TOP/ikeclient" -d -c "$TRASH/c$n.ini" &&
+	wait_for "[ -n \"\$(vip \"$TRASH/c$n.log\")\" ]" 15
+}
+# swan_gone: charon has no IKE SA left.
+swan_gone() {
+	[ -z "$(swan_list_sas "$GW" | grep ESTABLISHED)" ]
+}
+
+GW=$TRASH/swan
+test_expect_success 'strongSwan gateway' '
+	swan_gateway "$GW" psk auth=psk psk="$PSK" esp=aes256gcm16 &&
+	swan_start gw "$GW" gateway && swan_load "$GW"
+'
+test_expect_success 'strongSwan: ikeclient connects, rekey = 3' '
+	ikec_swan 2 "rekey = 3"
 '
 test_expect_success 'strongSwan: no ping lost across the rekeys' '
 	pings "$TRASH/c2.log" "$TRASH/c2.sock"
 '
 test_expect_success 'strongSwan: same SPIs, the replaced SAs gone' '
-	wait_for swan_settled 5 && swan_settled &&
+	wait_for "swan_settled 2" 5 && swan_settled 2 &&
 	[ "$(grep -c "received DELETE for ESP CHILD_SA" "$GW/charon.log")" \
 	    -ge 2 ]
 '
 test_expect_success 'strongSwan: the client stops cleanly' '
-	cstop "$TRASH/c2.pid" "$TRASH/c2.log" &&
-	wait_for "[ -z \"\$(swan_list_sas \"$GW\" | grep ESTABLISHED)\" ]" 5
+	cstop "$TRASH/c2.pid" "$TRASH/c2.log" && wait_for swan_gone 5 &&
+	swan_stop "$GW"
+'
+
+# 3. The gateway rekeys (charon, rekey_time 3 s, with PFS: its ESP
+# proposal has a group, so each of its rekeys carries a KE); ikeclient
+# (rekey = 0) answers, and moves what it sends to the new SA when charon
+# deletes the old one.
+GW=$TRASH/swan3
+test_expect_success 'strongSwan rekeys, with ECP-256 PFS' '
+	swan_gateway "$GW" psk auth=psk psk="$PSK" esp=aes256gcm16-ecp256 \
+	    rekey=3s life=6s &&
+	swan_start gw "$GW" gateway && swan_load "$GW"
+'
+test_expect_success 'gateway rekeys: ikeclient connects, rekey = 0' '
+	ikec_swan 3 "rekey = 0"
+'
+test_expect_success 'gateway rekeys: no ping lost' '
+	pings "$TRASH/c3.log" "$TRASH/c3.sock" &&
+	[ "$(grep -c "CHILD SA rekeyed by the gateway" "$TRASH/c3.log")" \
+	    -ge 2 ] &&
+	! grep -q "CHILD SA rekeyed: " "$TRASH/c3.log"
+'
+test_expect_success 'gateway rekeys: same SPIs, with PFS, replaced SAs gone' '
+	wait_for "swan_settled 3" 5 && swan_settled 3 &&
+	[ "$(swan_child_field "$GW" dh-group)" = ECP_256 ]
+'
+test_expect_success 'gateway rekeys: the client stops cleanly' '
+	cstop "$TRASH/c3.pid" "$TRASH/c3.log" && wait_for swan_gone 5
 '
 test_done

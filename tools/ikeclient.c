@@ -165,7 +165,7 @@ static int ic_debug;
 
 static void ic_dp_alive(void *arg, uint32_t spi_in);
 static void ic_child_rekeyed(void *arg, struct ike_init *sa,
-    const struct child_sa *child);
+    const struct child_sa *child, int send_now);
 static void ic_child_retired(void *arg, struct ike_init *sa,
     uint32_t spi_in);
 
@@ -1232,11 +1232,12 @@ ic_child_clear(struct ic *c)
 	c->have_child = 0;
 }
 
-/* Our rekey made child: what we send goes on it from now on (the
- * gateway, which answered, has both its halves); the old one still opens
- * what arrives until ic_child_retired. */
+/* A rekey made child: it opens what arrives from now on, and carries
+ * what we send from now on (send_now: our rekey, the gateway has both
+ * halves) or once the gateway deleted the old one (its rekey). */
 static void
-ic_child_rekeyed(void *arg, struct ike_init *sa, const struct child_sa *child)
+ic_child_rekeyed(void *arg, struct ike_init *sa, const struct child_sa *child,
+    int send_now)
 {
 	struct ic *c = arg;
 	const struct ike_init_result *res = ike_init_result(sa);
@@ -1246,7 +1247,7 @@ ic_child_rekeyed(void *arg, struct ike_init *sa, const struct child_sa *child)
 		return;
 	if ((r = dp_child_up(c->dp, child, NULL, 0, &res->path)) != 0)
 		goto fail;
-	if ((r = dp_child_promote(c->dp, child->spi_in)) != 0) {
+	if (send_now && (r = dp_child_promote(c->dp, child->spi_in)) != 0) {
 		dp_child_down(c->dp, child->spi_in);
 		goto fail;
 	}
@@ -1263,17 +1264,25 @@ fail:
 	    err_str(r));
 }
 
-/* The CHILD SA our rekey replaced is gone on the gateway too. */
+/* The CHILD SA a rekey replaced is gone on the gateway too. */
 static void
 ic_child_retired(void *arg, struct ike_init *sa, uint32_t spi_in)
 {
 	struct ic *c = arg;
+	int r;
 
 	(void)sa;
-	if (c->have_old && c->old_spi_in == spi_in) {
-		ic_child_drop(c, spi_in);
-		c->have_old = 0;
+	if (!c->have_old || c->old_spi_in != spi_in)
+		return;
+	/* After the gateway's rekey, what we send moves now (a no-op after
+	 * ours); failing that, the old SA keeps it until it goes. */
+	if ((r = dp_child_promote(c->dp, c->spi_in)) != 0) {
+		log_warnx(SUB_MAIN, "cannot send on the rekeyed CHILD SA: %s",
+		    err_str(r));
+		return;
 	}
+	ic_child_drop(c, spi_in);
+	c->have_old = 0;
 }
 
 /* The SA is gone (or going) without the user asking: resume, keeping

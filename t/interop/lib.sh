@@ -606,15 +606,21 @@ swan_child_field() {
 #   users=	"name:password ..." EAP users (alice:alicepw)
 #   psk=	pre-shared key (auth=psk), gateway authenticates with it too
 #   encap=	yes/no (no), mobike= yes/no (no)
+#   rekey=	the CHILD_SAs' rekey_time (1h); life= their life_time
 swan_gateway() {
 	local auth pki cert id addr pool local_ts ike esp users psk encap \
-	    mobike remote remote_id eap_id secret vips remote_ts rauth
-	local _sd=$1 _c=$2 _local _pools _u
+	    mobike remote remote_id eap_id secret vips remote_ts rauth rekey \
+	    life
+	local _sd=$1 _c=$2 _local _pools _u _life=
 	shift 2
 	auth=eap-mschapv2 pki='' cert=gw-rsa id=vpn.ikegate.test
 	addr=198.51.100.1 pool=198.18.20.0/28 local_ts=198.18.10.0/24
 	ike=default esp=default users=alice:alicepw psk='' encap=no mobike=no
+	rekey=1h life=''
 	_swan_kv "$@" || return 1
+	# A life_time given makes the rekeying time exact (rand_time 0).
+	[ -z "$life" ] || _life="life_time = $life
+				rand_time = 0s"
 	swan_dirs "$_sd" || return 1
 	if [ "$auth" = psk ]; then
 		_local="auth = psk"
@@ -649,6 +655,8 @@ connections {
 			$_c {
 				local_ts = $local_ts
 				esp_proposals = $esp
+				rekey_time = $rekey
+				$_life
 			}
 		}
 	}
