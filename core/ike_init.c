@@ -61,6 +61,7 @@ enum req_kind {
 	REQ_REKEY,		/* CREATE_CHILD_SA rekeying the CHILD SA */
 	REQ_DEL_CHILD,		/* INFORMATIONAL with DELETE of the CHILD
 				 * SA the rekey replaced */
+	REQ_IKE_REKEY,		/* CREATE_CHILD_SA rekeying the IKE SA */
 };
 
 struct ike_init {
@@ -155,6 +156,16 @@ struct ike_init {
 	uint8_t			 rk_ni[NONCE_LEN];
 	uint32_t		 old_spi_in, old_spi_out;
 	int			 have_old;
+	/* Our rekeys of the IKE SA (2.18): when the next starts, and the
+	 * new SPIi, nonce and key pair while it is negotiated. */
+	unsigned		 ike_rekey_ms;
+	uint64_t		 ike_rekey_at;
+	struct timer		 t_ike_rekey;
+	uint64_t		 irk_spi;
+	uint8_t			 irk_ni[NONCE_LEN];
+	const struct xform_dh	*irk_dh;
+	void			*irk_dhst;
+	uint8_t			 irk_pub[XFORM_MAX_DH_PUB_LEN];
 
 	struct ike_init_result	 res;
 	int			 have_res;
@@ -203,7 +214,9 @@ static struct log_ratelimit rl_input;
 static timer_fn on_retx;
 static timer_fn on_dpd;
 static timer_fn on_rekey;
+static timer_fn on_ike_rekey;
 static void rekey_arm(struct ike_init *, uint64_t);
+static void ike_rekey_arm(struct ike_init *, uint64_t);
 static int send_auth(struct ike_init *);
 
 static const char *const state_names[] = {
@@ -285,6 +298,16 @@ spi_bytes(uint64_t v, uint8_t out[8])
 		out[i] = (uint8_t)(v >> (56 - 8 * i));
 }
 
+/* The 8-byte SPI (IKE) in b, network order. */
+static void
+spi_from_bytes(const uint8_t b[8], uint64_t *v)
+{
+	int i;
+
+	for (*v = 0, i = 0; i < 8; i++)
+		*v = *v << 8 | b[i];
+}
+
 /* A 4-byte SPI (ESP) in network order. */
 static void
 spi4_bytes(uint32_t v, uint8_t out[4])
@@ -322,6 +345,11 @@ stop(struct ike_init *sa)
 	timer_del(sa->th, &sa->t_retx);
 	timer_del(sa->th, &sa->t_dpd);
 	timer_del(sa->th, &sa->t_rekey);
+	timer_del(sa->th, &sa->t_ike_rekey);
+	if (sa->irk_dhst != NULL) {
+		sa->irk_dh->free(sa->irk_dhst);
+		sa->irk_dhst = NULL;
+	}
 	buf_free(sa->req);
 	sa->req = NULL;
 	sa->req_kind = REQ_NONE;
@@ -1245,6 +1273,7 @@ finish_child(struct ike_init *sa, const struct ike_msg *m)
 	sa->state = IKE_INIT_S_ESTABLISHED;
 	sa->last_rx = sa->now;
 	rekey_arm(sa, sa->now + sa->rekey_ms);
+	ike_rekey_arm(sa, sa->now + sa->ike_rekey_ms);
 	if (sa->dpd_ms > 0) {
 		sa->dpd_at = sa->now + sa->dpd_ms;
 		if (timer_add(sa->th, &sa->t_dpd, sa->dpd_at) != 0)
@@ -1868,6 +1897,214 @@ out:
 	return nt;
 }
 
+/* --- rekeying our IKE SA (2.18) ------------------------------------- */
+
+/* Arms our next rekey of the IKE SA at at (when those are on). */
+static void
+ike_rekey_arm(struct ike_init *sa, uint64_t at)
+{
+	if (sa->ike_rekey_ms == 0 || sa->state != IKE_INIT_S_ESTABLISHED)
+		return;
+	sa->ike_rekey_at = at;
+	if (timer_add(sa->th, &sa->t_ike_rekey, at) != 0)
+		log_warnx(SUB_IKE, "cannot arm the IKE SA rekey");
+}
+
+/* The CREATE_CHILD_SA request that rekeys the IKE SA: its algorithms
+ * under a new SPIi, a new nonce and a new key pair of its group. */
+static int
+start_ike_rekey(struct ike_init *sa)
+{
+	struct ike_prop_ike offer;
+	struct ike_pld_nonce ni;
+	struct ike_pld_ke ke;
+	struct ike_chain c;
+	struct buf *b = NULL;
+	uint8_t spi[8];
+	int r;
+
+	do {
+		if ((r = xform_random(spi, sizeof(spi))) != 0)
+			return r;
+		spi_from_bytes(spi, &sa->irk_spi);
+	} while (sa->irk_spi == 0 || sa->irk_spi == sa->spi_i);
+	if ((r = xform_random(sa->irk_ni, sizeof(sa->irk_ni))) != 0)
+		return r;
+	if ((sa->irk_dh = xform_find_dh(sa->prop.dh)) == NULL)
+		return -E_NOTSUP;
+	if (sa->irk_dhst != NULL) {
+		sa->irk_dh->free(sa->irk_dhst);
+		sa->irk_dhst = NULL;
+	}
+	if ((r = sa->irk_dh->keygen(&sa->irk_dhst, NULL, 0,
+	    sa->irk_pub)) != 0 ||
+	    (r = msg_begin(sa, IKE_EXCH_CREATE_CHILD_SA, 0, 0, &b, &c)) != 0)
+		goto out;
+	ni.data = span_make(sa->irk_ni, sizeof(sa->irk_ni));
+	ke.group = sa->prop.dh;
+	ke.data = span_make(sa->irk_pub, sa->irk_dh->pub_len);
+	/* Our one proposal: the SA's algorithms, numbered 1 (3.3.1). */
+	offer = sa->prop;
+	offer.num = 1;
+	if ((r = ike_prop_add_ike(&c, &offer, span_make(spi,
+	    sizeof(spi)))) != 0 ||
+	    (r = ike_pld_add_nonce(&c, &ni)) != 0 ||
+	    (r = ike_pld_add_ke(&c, &ke)) != 0 ||
+	    (r = ike_sk_seal(&sa->sk, &c, 1)) != 0)
+		goto out;
+	log_debug(SUB_IKE, "rekeying IKE SA %016llx/%016llx",
+	    (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r);
+	r = send_request(sa, REQ_IKE_REKEY, IKE_EXCH_CREATE_CHILD_SA, b);
+	b = NULL;
+out:
+	buf_free(b);
+	return r;
+}
+
+/* Our IKE SA rekey is due: after the request in flight and the DELETE
+ * of a replaced CHILD SA. */
+static void
+on_ike_rekey(struct timer *t, void *arg)
+{
+	struct ike_init *sa = arg;
+	uint64_t now = clock_now(sa, sa->ike_rekey_at);
+	int r;
+
+	(void)t;
+	if (sa->state != IKE_INIT_S_ESTABLISHED)
+		return;
+	if (sa->req_kind != REQ_NONE || sa->have_old) {
+		ike_rekey_arm(sa, now + REKEY_BUSY_MS);
+		return;
+	}
+	if ((r = start_ike_rekey(sa)) != 0) {
+		log_warnx(SUB_IKE, "cannot rekey the IKE SA: %s", err_str(r));
+		ike_rekey_arm(sa, now + REKEY_RETRY_MS);
+	}
+}
+
+/* The gateway refused our IKE SA rekey, or answered what we cannot use:
+ * the IKE SA stays; we try again later. */
+static void
+ike_rekey_failed(struct ike_init *sa, const char *why, uint16_t notify)
+{
+	const char *nn = ike_pld_notify_name(notify);
+
+	log_info(SUB_IKE, "rekey of IKE SA %016llx/%016llx failed: %s%s%s%s",
+	    (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r,
+	    why, notify != 0 ? " (" : "", notify != 0 && nn != NULL ? nn : "",
+	    notify != 0 ? ")" : "");
+	if (sa->irk_dhst != NULL) {
+		sa->irk_dh->free(sa->irk_dhst);
+		sa->irk_dhst = NULL;
+	}
+	if (!delete_if_pending(sa))
+		ike_rekey_arm(sa, sa->now + REKEY_RETRY_MS);
+}
+
+/*
+ * The response to our IKE SA rekey: the new SA's keys from the old SK_d
+ * and the new g^ir (2.18); the old SA gets its DELETE at once, without
+ * waiting for the answer (the gateway forgets it either way), and the new
+ * one takes over everything, the CHILD SA included, with message IDs
+ * from 0.
+ */
+static void
+handle_ike_rekey_resp(struct ike_init *sa, const struct ike_msg *m)
+{
+	struct ike_init_result *res = &sa->res;
+	struct ike_pld_sa reply;
+	struct ike_prop_ike choice;
+	struct ike_keys_suite suite;
+	struct ike_pld_nonce nr;
+	struct ike_pld_ke ke;
+	struct ike_keys nk;
+	struct ike_sk nsk;
+	struct span body;
+	const struct xform_mac *nprf;
+	uint8_t shared[XFORM_MAX_DH_PUB_LEN], skeyseed[XFORM_MAX_HASH_LEN];
+	uint8_t spi_i[8], spi_r[8];
+	uint64_t new_r;
+	uint16_t nt;
+	int r;
+
+	if ((nt = first_error(m)) != 0) {
+		ike_rekey_failed(sa, "refused", nt);
+		return;
+	}
+	if (get_pld(m, IKE_PLD_SA, &body) != 0 ||
+	    ike_pld_parse_sa(body, &reply) != 0 || reply.nprop != 1 ||
+	    reply.prop[0].spi.len != 8 ||
+	    get_pld(m, IKE_PLD_NONCE, &body) != 0 ||
+	    ike_pld_parse_nonce(body, &nr) != 0 ||
+	    get_pld(m, IKE_PLD_KE, &body) != 0 ||
+	    ike_pld_parse_ke(body, &ke) != 0) {
+		ike_rekey_failed(sa, "unusable response", 0);
+		return;
+	}
+	spi_from_bytes(reply.prop[0].spi.p, &new_r);
+	/* Checked as an IKE_SA_INIT reply, which carries no SPI. */
+	reply.prop[0].spi = span_make(NULL, 0);
+	if (new_r == 0 || ike_prop_accept_ike(sa->propv, sa->nprops, &reply,
+	    &choice) != 0 || choice.dh != sa->prop.dh ||
+	    ke.group != choice.dh || ke.data.len != sa->irk_dh->pub_len ||
+	    (nprf = ike_prop_prf(&choice)) == NULL) {
+		ike_rekey_failed(sa, "unusable response", 0);
+		return;
+	}
+	memset(&nk, 0, sizeof(nk));
+	memset(&nsk, 0, sizeof(nsk));
+	spi_bytes(sa->irk_spi, spi_i);
+	spi_bytes(new_r, spi_r);
+	ike_prop_ike_suite(&choice, &suite);
+	if ((r = sa->irk_dh->derive(sa->irk_dhst, ke.data, shared)) != 0 ||
+	    (r = ike_keys_skeyseed_rekey(sa->prf, span_make(sa->keys.sk_d,
+	    sa->keys.prf_len), span_make(shared, sa->irk_dh->shared_len),
+	    span_make(sa->irk_ni, sizeof(sa->irk_ni)), nr.data,
+	    skeyseed)) != 0 ||
+	    (r = ike_keys_derive(&nk, nprf, &suite, span_make(skeyseed,
+	    nprf->out_len), span_make(sa->irk_ni, sizeof(sa->irk_ni)),
+	    nr.data, spi_i, spi_r)) != 0 ||
+	    (r = ike_sk_init(&nsk, &suite, &nk)) != 0) {
+		ct_wipe(shared, sizeof(shared));
+		ct_wipe(skeyseed, sizeof(skeyseed));
+		ike_keys_cleanup(&nk);
+		ike_rekey_failed(sa, err_str(r), 0);
+		return;
+	}
+	ct_wipe(shared, sizeof(shared));
+	ct_wipe(skeyseed, sizeof(skeyseed));
+	sa->irk_dh->free(sa->irk_dhst);
+	sa->irk_dhst = NULL;
+	/* 2.18: the initiator of the rekey deletes the old SA. */
+	abandon(sa, 1);
+	log_info(SUB_IKE, "IKE SA rekeyed: %016llx/%016llx replaces "
+	    "%016llx/%016llx", (unsigned long long)sa->irk_spi,
+	    (unsigned long long)new_r, (unsigned long long)sa->spi_i,
+	    (unsigned long long)sa->spi_r);
+	ike_sk_cleanup(&sa->sk);
+	ike_keys_cleanup(&sa->keys);
+	sa->sk = nsk;
+	sa->keys = nk;
+	ct_wipe(&nk, sizeof(nk));
+	sa->prop = choice;
+	sa->prf = nprf;
+	sa->spi_i = sa->irk_spi;
+	sa->spi_r = new_r;
+	sa->msgid = 0;
+	sa->peer_msgid = 0;
+	buf_free(sa->last_resp);
+	sa->last_resp = NULL;
+	res->spi_i = sa->spi_i;
+	res->spi_r = sa->spi_r;
+	if (ike_prop_ike_str(&choice, res->ike_algs,
+	    sizeof(res->ike_algs)) != 0)
+		res->ike_algs[sizeof(res->ike_algs) - 1] = '\0';
+	sa->st.ike_rekeys++;
+	if (!delete_if_pending(sa))
+		ike_rekey_arm(sa, sa->now + sa->ike_rekey_ms);
+}
+
 /* Our answer to the gateway's rekey went out: the new SA opens what
  * arrives; our own next rekey is due rekey_ms from now. */
 static void
@@ -2070,6 +2307,11 @@ ike_init_input(struct ike_init *sa, struct span dgram,
 				rekey_failed(sa, "malformed response", 0);
 				return;
 			}
+			if (k == REQ_IKE_REKEY) {
+				req_done(sa);
+				ike_rekey_failed(sa, "malformed response", 0);
+				return;
+			}
 			req_done(sa);
 			abandon(sa, 0);
 			fail(sa, IKE_INIT_ERR_PROTOCOL, 0);
@@ -2098,6 +2340,10 @@ ike_init_input(struct ike_init *sa, struct span dgram,
 			break;
 		case REQ_DEL_CHILD:
 			handle_del_child_resp(sa);
+			break;
+		case REQ_IKE_REKEY:
+			req_done(sa);
+			handle_ike_rekey_resp(sa, &sa->inner);
 			break;
 		default:
 			sa->st.rx_invalid++;
@@ -2151,6 +2397,7 @@ on_retx(struct timer *t, void *arg)
 		case REQ_DPD:
 		case REQ_REKEY:
 		case REQ_DEL_CHILD:
+		case REQ_IKE_REKEY:
 			report_down(sa, sa->delete_pending ?
 			    IKE_INIT_DOWN_CLOSED : IKE_INIT_DOWN_DEAD);
 			return;
@@ -2168,7 +2415,8 @@ on_retx(struct timer *t, void *arg)
 	sa->retx_at = now + ((uint64_t)sa->retx_base << sa->retx);
 	if (timer_add(sa->th, &sa->t_retx, sa->retx_at) != 0) {
 		if (sa->req_kind == REQ_DPD || sa->req_kind == REQ_DELETE ||
-		    sa->req_kind == REQ_REKEY || sa->req_kind == REQ_DEL_CHILD)
+		    sa->req_kind == REQ_REKEY || sa->req_kind == REQ_DEL_CHILD ||
+		    sa->req_kind == REQ_IKE_REKEY)
 			report_down(sa, IKE_INIT_DOWN_DEAD);
 		else
 			fail(sa, IKE_INIT_ERR_INTERNAL, 0);
@@ -2344,6 +2592,7 @@ ike_init_new(const struct ike_init_conf *conf, struct timer_heap *th,
 	timer_init(&sa->t_retx, on_retx, sa);
 	timer_init(&sa->t_dpd, on_dpd, sa);
 	timer_init(&sa->t_rekey, on_rekey, sa);
+	timer_init(&sa->t_ike_rekey, on_ike_rekey, sa);
 	sa->mode = conf->mode;
 	sa->path = conf->path;
 	sa->path.natt = 0;
@@ -2399,6 +2648,7 @@ ike_init_new(const struct ike_init_conf *conf, struct timer_heap *th,
 		sa->retx_tries = 16;
 	sa->dpd_ms = conf->dpd_ms;
 	sa->rekey_ms = conf->rekey_ms;
+	sa->ike_rekey_ms = conf->ike_rekey_ms;
 	sa->x509 = xform_find_x509();
 	sa->sig = sa->x509 != NULL ? sa->x509->sig : xform_find_sig();
 	sa->eap_fail = IKE_INIT_ERR_AUTH;
@@ -2429,8 +2679,7 @@ ike_init_new(const struct ike_init_conf *conf, struct timer_heap *th,
 	do {
 		if ((r = xform_random(b, sizeof(b))) != 0)
 			goto fail;
-		for (sa->spi_i = 0, i = 0; i < 8; i++)
-			sa->spi_i = sa->spi_i << 8 | b[i];
+		spi_from_bytes(b, &sa->spi_i);
 	} while (sa->spi_i == 0);
 	sa->state = IKE_INIT_S_IDLE;
 	ct_wipe(nt_hash, sizeof(nt_hash));

@@ -188,6 +188,10 @@ struct ike_init_conf {
 	 * ops.child_rekeyed): CREATE_CHILD_SA with REKEY_SA and our ESP
 	 * proposals, without PFS; then a DELETE of the old one (1.3.3). */
 	unsigned		 rekey_ms;
+	/* Rekey the IKE SA this long after it was made (0: never):
+	 * CREATE_CHILD_SA with its algorithms, a new SPIi and KE (2.18); the
+	 * new SA carries on, the CHILD SA with it, the old one is deleted. */
+	unsigned		 ike_rekey_ms;
 };
 
 /* Where the SA stands. */
@@ -328,6 +332,7 @@ struct ike_init_stats {
 					 * INVALID_KE_PAYLOAD */
 	uint64_t	dpd_sent;
 	uint64_t	child_rekeys;	/* ours and the gateway's */
+	uint64_t	ike_rekeys;	/* ours */
 };
 
 /*

@@ -12,7 +12,8 @@
  * test answers the first IKE_SA_INIT with a cookie, as a loaded
  * responder would, RFC 7296 2.6), and the gateway's own cookies (bound
  * to SPIi and address, good for two secrets; past 30 half-open SAs in a
- * flood); our rekeys of the CHILD SA against the gateway's responder;
+ * flood); our rekeys of the CHILD SA and of the IKE SA against the
+ * gateway's responder;
  * NO_PROPOSAL_CHOSEN; a lost response
  * (the retransmitted request and the resent response are byte-identical,
  * 2.1); an unreachable gateway (exponential backoff); NAT detection and
@@ -1275,6 +1276,48 @@ t_rekey_ours(void)
 	gw_stop();
 }
 
+/*
+ * Our rekey of the IKE SA (ike_rekey_ms 5 s, 2.18) against ikegated's
+ * responder: new SPIs on both sides, the old SA deleted, the CHILD SA
+ * kept; then our DELETE, protected with the new keys, is understood.
+ */
+static void
+t_ike_rekey_ours(void)
+{
+	struct ike_init_conf c;
+	struct ike_init_stats st;
+	uint64_t spi0, spi_r0, spi_r;
+	uint32_t child0;
+
+	gw_start();
+	conf_base(&c, IKE_INIT_PSK);
+	c.ike_rekey_ms = 5000;
+	cli_start(0, &c);
+	pump();
+	if (clis[0].established != 1) {
+		ok(0, "IKE rekey: established");
+		gw_stop();
+		return;
+	}
+	spi0 = ike_init_spi(clis[0].sa, &spi_r0);
+	child0 = ike_init_result(clis[0].sa)->child.spi_in;
+	advance(5100);
+	ike_init_stats(clis[0].sa, &st);
+	(void)ike_init_spi(clis[0].sa, &spi_r);
+	ok(st.ike_rekeys == 1 && ike_init_spi(clis[0].sa, NULL) != spi0 &&
+	    spi_r != spi_r0 && spi_r != 0, "IKE rekey: new SPIs");
+	ok(gw_stats().ike_rekeys == 1 && gw_stats().ike_sas == 1,
+	    "IKE rekey: the gateway has the new SA only");
+	ok(ike_init_result(clis[0].sa)->child.spi_in == child0 &&
+	    gw_child_downs == 0, "IKE rekey: the CHILD SA carries on");
+	ok(ike_init_delete(clis[0].sa, now_ms) == 0, "IKE rekey: DELETE");
+	pump();
+	ok(clis[0].down == 1 && clis[0].why == IKE_INIT_DOWN_CLOSED &&
+	    gw_stats().ike_sas == 0,
+	    "IKE rekey: the new keys agree (the DELETE is answered)");
+	gw_stop();
+}
+
 /* A lost response: the request goes again, byte for byte, after the
  * first wait, and the gateway answers with its cached response (2.1). */
 static void
@@ -2127,6 +2170,7 @@ main(void)
 	t_gw_cookie();
 	t_gw_flood();
 	t_rekey_ours();
+	t_ike_rekey_ours();
 	t_retransmit();
 	t_timeout();
 	t_nat();

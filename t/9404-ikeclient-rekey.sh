@@ -6,8 +6,10 @@
 # gateway's SPIs are the ones the client logged for its newest SA; each
 # end is left with one SA each way (the replaced ones deleted on both);
 # the client's counters carry over the replaced SAs; the client stops
-# cleanly. Last, strongSwan rekeys (every 3 s, with ECP-256 PFS) and
-# ikeclient answers, with the same checks.
+# cleanly. The client rekeys its IKE SA too (ike_rekey = 4 s, 2.18): the
+# gateway is left with one IKE SA, under the SPIs the client logged last,
+# the CHILD SA carrying on. Last, strongSwan rekeys (every 3 s, with
+# ECP-256 PFS) and ikeclient answers, with the same checks.
 test_description='ikeclient rekeys its CHILD SA'
 . "$SRCDIR/t/lib.sh"
 . "$SRCDIR/t/interop/lib.sh"
@@ -18,7 +20,7 @@ interop_require_swan
 
 PKI=$TRASH/pki
 PSK='9404 ikeclient rekey pre-shared key'
-PINGS=50
+PINGS=60
 interop_topology
 
 # cstat SOCK FIELD: a line of the client's --status.
@@ -29,6 +31,12 @@ cstat() {
 # newest LOG: "IN OUT", the SPIs of the client's newest CHILD SA.
 newest() {
 	sed -n 's/.*CHILD SA rekeyed[a-z ]*: \([0-9a-f]*\)\/\([0-9a-f]*\) replaces.*/\1 \2/p' \
+	    "$1" | tail -n 1
+}
+# newest_ike LOG: "SPIi SPIr" of the client's newest IKE SA ("" before
+# its first rekey).
+newest_ike() {
+	sed -n 's/.*IKE SA rekeyed: \([0-9a-f]*\)\/\([0-9a-f]*\) replaces.*/\1 \2/p' \
 	    "$1" | tail -n 1
 }
 # vip LOG: the address the client got.
@@ -54,11 +62,13 @@ cstop() {
 	! grep -E "ERROR: [A-Za-z]*Sanitizer|runtime error:" "$2"
 }
 
-# 1. ikegated.
+# 1. ikegated, with IKE SA rekeys too (ike_rekey = 4).
 ikeg_settled() {
-	set -- $(newest "$TRASH/c1.log")
-	[ -n "$1" ] && [ "$(ikeg_field spi_out)" = "$1" ] &&
+	set -- $(newest "$TRASH/c1.log") $(newest_ike "$TRASH/c1.log")
+	[ -n "$4" ] && [ "$(ikeg_field spi_out)" = "$1" ] &&
 	[ "$(ikeg_field spi_in)" = "$2" ] &&
+	[ "$(ikeg_field spi_i)" = "$3" ] && [ "$(ikeg_field spi_r)" = "$4" ] &&
+	[ "$(ikectl_gw show sa --json | grep -o "\"spi_i\":" | wc -l)" = 1 ] &&
 	ikectl_gw show dataplane | grep -F "1 inbound and 1 outbound SAs" &&
 	ip netns exec "$CLI_NS" "$TOP/ikeclient" --status -S "$TRASH/c1.sock" |
 	    grep -F "1 inbound and 1 outbound SAs"
@@ -68,10 +78,11 @@ test_expect_success 'ikegated' '
 	ikeg_config "$TRASH/gw.ini" esp_enc=aes-gcm-256 esp_integ= &&
 	ikeg_start "$TRASH/gw.ini"
 '
-test_expect_success 'ikegated: ikeclient connects, rekey = 3' '
+test_expect_success 'ikegated: ikeclient connects, rekey = 3, ike_rekey = 4' '
 	printf "alicepw\n" > "$TRASH/pw" && chmod 600 "$TRASH/pw" &&
 	ikec_config "$TRASH/c1.ini" pw="$TRASH/pw" sock="$TRASH/c1.sock" \
-	    extra="rekey = 3" &&
+	    extra="rekey = 3
+ike_rekey = 4" &&
 	netns_spawn cli "$TRASH/c1.pid" "$TRASH/c1.log" \
 	    "$TOP/ikeclient" -d -c "$TRASH/c1.ini" &&
 	wait_for "[ -n \"\$(vip \"$TRASH/c1.log\")\" ]" 15
@@ -82,6 +93,8 @@ test_expect_success 'ikegated: no ping lost across the rekeys' '
 test_expect_success 'ikegated: same SPIs, the replaced SAs gone' '
 	wait_for ikeg_settled 5 && ikeg_settled &&
 	[ "$(ikeg_field rekeys)" -ge 2 ] &&
+	[ "$(cstat "$TRASH/c1.sock" "ike rekeys")" -ge 2 ] &&
+	ikectl_gw stats ike --json | grep -q "\"ike_rekeys\":[2-9]" &&
 	! grep -F "did not delete it" "$TRASH/ikegated.log"
 '
 test_expect_success 'ikegated: the client stops cleanly' '
@@ -94,9 +107,14 @@ test_expect_success 'ikegated: the client stops cleanly' '
 # DELETE (DELETED, for late packets): one is INSTALLED.
 # swan_settled N: client N's newest SPIs are charon's ($GW).
 swan_settled() {
-	set -- $(newest "$TRASH/c$1.log") "$1"
+	local ike
+	ike=$(newest_ike "$TRASH/c$1.log")
+	set -- $(newest "$TRASH/c$1.log") "$1" $ike
 	[ -n "$1" ] && [ "$(swan_child_field "$GW" spi-out)" = "$1" ] &&
 	[ "$(swan_child_field "$GW" spi-in)" = "$2" ] &&
+	{ [ -z "$4" ] || { [ "$(swan_sa_field "$GW" initiator-spi)" = "$4" ] &&
+	    [ "$(swan_sa_field "$GW" responder-spi)" = "$5" ] &&
+	    [ "$(swan_list_sas "$GW" | grep -c ESTABLISHED)" = 1 ]; }; } &&
 	[ "$(swan_list_sas "$GW" | grep -c "reqid.*INSTALLED")" = 1 ] &&
 	ip netns exec "$CLI_NS" "$TOP/ikeclient" --status -S "$TRASH/c$3.sock" |
 	    grep -F "1 inbound and 1 outbound SAs"
@@ -131,14 +149,16 @@ test_expect_success 'strongSwan gateway' '
 	swan_gateway "$GW" psk auth=psk psk="$PSK" esp=aes256gcm16 &&
 	swan_start gw "$GW" gateway && swan_load "$GW"
 '
-test_expect_success 'strongSwan: ikeclient connects, rekey = 3' '
-	ikec_swan 2 "rekey = 3"
+test_expect_success 'strongSwan: ikeclient connects, rekey = 3, ike_rekey = 4' '
+	ikec_swan 2 "rekey = 3" "ike_rekey = 4"
 '
 test_expect_success 'strongSwan: no ping lost across the rekeys' '
 	pings "$TRASH/c2.log" "$TRASH/c2.sock"
 '
 test_expect_success 'strongSwan: same SPIs, the replaced SAs gone' '
 	wait_for "swan_settled 2" 5 && swan_settled 2 &&
+	[ -n "$(newest_ike "$TRASH/c2.log")" ] &&
+	[ "$(cstat "$TRASH/c2.sock" "ike rekeys")" -ge 2 ] &&
 	[ "$(grep -c "received DELETE for ESP CHILD_SA" "$GW/charon.log")" \
 	    -ge 2 ]
 '

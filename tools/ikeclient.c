@@ -57,6 +57,9 @@
  * lifetimes of strongSwan's and Cisco's defaults, which ikeclient cannot
  * rekey for them (it refuses the gateway's rekeys). */
 #define IC_REKEY_S	3000
+/* Our IKE SA rekey (ike_rekey = seconds): before strongSwan's 4-hour
+ * default, which ikeclient does not answer. */
+#define IC_IKE_REKEY_S	10800
 /* Most routes we install. */
 #define IC_MAX_ROUTES	32
 #define IC_FILE_MAX	(64 * 1024)
@@ -91,7 +94,7 @@ struct ic_opts {
 	char		*tun;
 	enum ic_routes	 routes;
 	unsigned	 dpd_s;
-	unsigned	 rekey_s;
+	unsigned	 rekey_s, ike_rekey_s;
 	unsigned	 retx_base_ms, retx_tries;
 	char		*state_file;
 	char		*control_socket;
@@ -377,6 +380,8 @@ opt_set(struct ic_opts *o, const char *k, const char *v, const char **why)
 		return set_uint(&o->dpd_s, v, 0, 3600);
 	if (strcmp(k, "rekey") == 0)
 		return set_uint(&o->rekey_s, v, 0, 86400);
+	if (strcmp(k, "ike_rekey") == 0)
+		return set_uint(&o->ike_rekey_s, v, 0, 604800);
 	if (strcmp(k, "retransmit_base") == 0)
 		return set_uint(&o->retx_base_ms, v, 50, 60000);
 	if (strcmp(k, "retransmit_tries") == 0)
@@ -571,6 +576,7 @@ ic_setup_conf(struct ic *c)
 	b->want_session = o->want_session;
 	b->dpd_ms = o->dpd_s * 1000;
 	b->rekey_ms = o->rekey_s * 1000;
+	b->ike_rekey_ms = o->ike_rekey_s * 1000;
 	b->retx_base_ms = o->retx_base_ms;
 	b->retx_tries = o->retx_tries;
 	if (o->remote_id != NULL) {
@@ -1538,11 +1544,15 @@ ic_ctl_status(void *arg, int argc, char **argv, struct buf *out)
 {
 	struct ic *c = arg;
 	struct dp_child_stats st = c->past;
+	struct ike_init_stats ist;
 	char a[INET6_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
 	int r;
 
 	(void)argc;
 	(void)argv;
+	memset(&ist, 0, sizeof(ist));
+	if (c->sa != NULL)
+		ike_init_stats(c->sa, &ist);
 	if (c->have_child)
 		ic_child_count(c, c->spi_in, &st);
 	if (c->have_old)
@@ -1550,7 +1560,7 @@ ic_ctl_status(void *arg, int argc, char **argv, struct buf *out)
 	if ((r = buf_addf(out, "state: %s\ngateway: %s (%s)\n"
 	    "address: %s\naddress6: %s\ninterface: %s\nresumable: %s\n"
 	    "resumes: %u\nfull logins: %u\nresumes refused: %u\n"
-	    "attempts: %u\nchild rekeys: %u\n"
+	    "attempts: %u\nchild rekeys: %u\nike rekeys: %llu\n"
 	    "packets out: %llu\npackets in: %llu\n"
 	    "bytes out: %llu\nbytes in: %llu\n"
 	    "drops out: %llu\ndrops in: %llu\n",
@@ -1559,6 +1569,7 @@ ic_ctl_status(void *arg, int argc, char **argv, struct buf *out)
 	    c->tun != NULL ? tun_name(c->tun) : "none",
 	    c->sid_len > 0 ? "yes" : "no",
 	    c->resumes, c->logins, c->refused, c->attempts, c->rekeys,
+	    (unsigned long long)ist.ike_rekeys,
 	    (unsigned long long)st.packets_out,
 	    (unsigned long long)st.packets_in,
 	    (unsigned long long)st.bytes_out,
@@ -1774,6 +1785,7 @@ main(int argc, char **argv)
 	c->o.nat_port = IKE_INIT_NAT_PORT;
 	c->o.dpd_s = 30;
 	c->o.rekey_s = IC_REKEY_S;
+	c->o.ike_rekey_s = IC_IKE_REKEY_S;
 	c->o.want_session = 1;
 	while ((ch = getopt_long(argc, argv, "c:dg:ko:S:h", lopts,
 	    NULL)) != -1) {
