@@ -159,11 +159,12 @@ struct tok {
 	size_t		  len;
 };
 
-static parse_fn p_addr, p_port, p_uint, p_uint0, p_usecs, p_cookies, p_attr, p_crypto, p_path,
-    p_sockpath, p_id, p_sysuser, p_ifname, p_loglevel, p_encr, p_integ,
-    p_prf, p_group, p_esn, p_pfs, p_range, p_network, p_exclude, p_bool,
-    p_ref, p_dns, p_domain, p_split, p_banner, p_match, p_local_auth,
-    p_remote_auth, p_psk, p_dpd, p_password, p_nthash, p_threads;
+static parse_fn p_addr, p_port, p_uint, p_uint0, p_usecs, p_cookies, p_attr,
+    p_crypto, p_path, p_sockpath, p_id, p_sysuser, p_ifname, p_loglevel,
+    p_encr, p_integ, p_prf, p_group, p_esn, p_pfs, p_range, p_network,
+    p_exclude, p_bool, p_ref, p_dns, p_domain, p_split, p_banner, p_match,
+    p_local_auth, p_remote_auth, p_psk, p_dpd, p_password, p_nthash,
+    p_threads;
 
 #define GW(f)	offsetof(struct cfg_gateway, f)
 #define PR(f)	offsetof(struct cfg_proposal, f)

@@ -1677,6 +1677,17 @@ start_del_child(struct ike_init *sa)
 	return send_request(sa, REQ_DEL_CHILD, IKE_EXCH_INFORMATIONAL, b);
 }
 
+/* When to try a failed rekey again: a proposal the gateway will not take
+ * (it wants PFS, say) is no better in 30 s; it waits a whole period,
+ * and the gateway likely rekeys by itself meanwhile. */
+static uint64_t
+retry_ms(unsigned period_ms, uint16_t notify)
+{
+	if (notify == IKE_N_NO_PROPOSAL_CHOSEN && period_ms > REKEY_RETRY_MS)
+		return period_ms;
+	return REKEY_RETRY_MS;
+}
+
 /* The gateway refused our rekey, or answered what we cannot use: the
  * CHILD SA stays as it is; we try again later. */
 static void
@@ -1689,7 +1700,7 @@ rekey_failed(struct ike_init *sa, const char *why, uint16_t notify)
 	    notify != 0 ? " (" : "", notify != 0 && nn != NULL ? nn : "",
 	    notify != 0 ? ")" : "");
 	if (!delete_if_pending(sa))
-		rekey_arm(sa, sa->now + REKEY_RETRY_MS);
+		rekey_arm(sa, sa->now + retry_ms(sa->rekey_ms, notify));
 }
 
 /* nc (consumed) replaces the CHILD SA; the old one stays until its
@@ -1999,7 +2010,7 @@ ike_rekey_failed(struct ike_init *sa, const char *why, uint16_t notify)
 		sa->irk_dhst = NULL;
 	}
 	if (!delete_if_pending(sa))
-		ike_rekey_arm(sa, sa->now + REKEY_RETRY_MS);
+		ike_rekey_arm(sa, sa->now + retry_ms(sa->ike_rekey_ms, notify));
 }
 
 /*
