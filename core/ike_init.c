@@ -1,13 +1,14 @@
 /*
- * ike_init.c: one IKEv2 SA as the initiator (RFC 7296).
+ * ike_init.c: one IKEv2 SA as the initiator (RFC 7296); its rekeys are
+ * core/ike_init_rekey.c.
  *
- * Every request goes through send_request(): it is kept, byte for byte,
- * for retransmission (2.1) until its response arrives or the retries run
- * out. Responses are matched on the message ID of the one request
- * outstanding (2.3) and opened with the responder's keys, then handled by
- * the kind of request they answer. Requests from the gateway (its
- * liveness checks, its DELETEs) are answered and the answer cached for a
- * retransmitted request.
+ * Every request goes through ike_init__send_request(): it is kept, byte
+ * for byte, for retransmission (2.1) until its response arrives or the
+ * retries run out. Responses are matched on the message ID of the one
+ * request outstanding (2.3) and opened with the responder's keys, then
+ * handled by the kind of request they answer. Requests from the gateway
+ * (its liveness checks, its DELETEs, its CHILD SA rekeys) are answered
+ * and the answer cached for a retransmitted request.
  *
  * Every path that reports an outcome to the owner (established, failed,
  * down) ends with the callback and touches nothing afterwards, so the
@@ -37,144 +38,7 @@
 #include "core/log.h"
 #include "core/xform.h"
 
-#define MSG_MAX		65535
-#define NONCE_LEN	32	/* our nonce: 256 bits (2.10) */
-/* IKE_SA_INIT requests sent again for COOKIE or INVALID_KE_PAYLOAD before
- * we give up: a responder that keeps asking is broken or hostile. */
-#define INIT_RETRIES	4
-/* A due rekey waits this long for the request in flight; a failed one is
- * tried again after REKEY_RETRY_MS. */
-#define REKEY_BUSY_MS	1000
-#define REKEY_RETRY_MS	30000
-/* answer_rekey: no response can be made (not a notify type). */
-#define ANSWER_NONE	0xffff
-
-/* The request outstanding (2.3: a window of one). */
-enum req_kind {
-	REQ_NONE,
-	REQ_INIT,		/* IKE_SA_INIT */
-	REQ_AUTH,		/* first IKE_AUTH */
-	REQ_EAP,		/* IKE_AUTH carrying an EAP response */
-	REQ_EAP_AUTH,		/* IKE_AUTH with the MSK-based AUTH */
-	REQ_DPD,		/* empty INFORMATIONAL */
-	REQ_DELETE,		/* INFORMATIONAL with DELETE of the IKE SA */
-	REQ_REKEY,		/* CREATE_CHILD_SA rekeying the CHILD SA */
-	REQ_DEL_CHILD,		/* INFORMATIONAL with DELETE of the CHILD
-				 * SA the rekey replaced */
-	REQ_IKE_REKEY,		/* CREATE_CHILD_SA rekeying the IKE SA */
-};
-
-struct ike_init {
-	struct timer_heap	*th;
-	struct ike_init_ops	 ops;
-	enum ike_init_state	 state;
-	uint64_t		 now;
-	struct ike_init_stats	 st;
-
-	/* The configuration, copied. */
-	enum ike_init_mode	 mode;
-	struct net_path		 path;		/* where we send now */
-	uint16_t		 nat_port, local_nat_port;
-	int			 force_natt;
-	uint8_t			 lid_type, rid_type;
-	struct buf		*lid, *rid;	/* ID data */
-	struct buf		*eap_identity;
-	struct buf		*psk, *session_id, *token;
-	void			*key;
-	void			*certs[IKE_INIT_MAX_CERTS];
-	size_t			 ncerts;
-	void			*cas[IKE_INIT_MAX_CAS];
-	size_t			 ncas;
-	int			 want_session;
-	uint16_t		 sid_attr, tok_attr;
-	struct cfg_proposal	 props[IKE_INIT_MAX_PROPS];
-	const struct cfg_proposal *propv[IKE_INIT_MAX_PROPS];
-	size_t			 nprops;
-	struct cfg_esp		 esp;
-	struct child_sa_sel	 tsr[IKE_INIT_MAX_TS];
-	size_t			 ntsr;
-	unsigned		 retx_base, retx_tries, dpd_ms;
-	const struct xform_x509	*x509;
-	const struct xform_sig	*sig;
-
-	/* IKE_SA_INIT. */
-	uint64_t		 spi_i, spi_r;
-	uint8_t			 ni[NONCE_LEN];
-	uint8_t			 nr[IKE_NONCE_MAX];
-	size_t			 nr_len;
-	uint16_t		 ke_group;
-	const struct xform_dh	*dh;
-	void			*dhst;
-	uint8_t			 ke_pub[XFORM_MAX_DH_PUB_LEN];
-	uint8_t			 cookie[IKE_COOKIE_MAX];
-	size_t			 cookie_len;
-	unsigned		 init_retries;
-	uint8_t			 natd_fake[IKE_NATD_LEN];
-	struct buf		*init_req, *init_resp;
-	struct ike_prop_ike	 prop;
-	const struct xform_mac	*prf;
-	struct ike_keys		 keys;
-	struct ike_sk		 sk;
-	int			 have_sk;
-	unsigned		 peer_hashes;
-	int			 nat_local, nat_peer;
-
-	/* IKE_AUTH. */
-	struct buf		*idi;		/* our ID payload body */
-	struct buf		*idr;		/* the gateway's, as received */
-	uint32_t		 spi_in;
-	struct eap_mschapv2_peer *eap;
-	int			 eap_failing;	/* our Failure response sent */
-	enum ike_init_error	 eap_fail;	/* ... and why */
-	uint8_t			 msk[EAP_MSCHAPV2_MSK_LEN];
-	int			 have_msk;
-
-	/* Our requests. */
-	uint32_t		 msgid;		/* outstanding, or next */
-	enum req_kind		 req_kind;
-	uint8_t			 req_exch;
-	struct buf		*req;
-	unsigned		 retx;
-	uint64_t		 retx_at;
-	struct timer		 t_retx;
-	int			 delete_pending;
-	/* The gateway's requests. */
-	uint32_t		 peer_msgid;	/* next expected */
-	struct buf		*last_resp;
-	/* Liveness. */
-	uint64_t		 last_rx;
-	uint64_t		 dpd_at;
-	struct timer		 t_dpd;
-	/* Our rekeys of the CHILD SA (1.3.3, 2.8): when the next starts,
-	 * the new SA's inbound SPI and our nonce while it is negotiated,
-	 * and the SPIs of the SA it replaced until the DELETE of that one
-	 * is answered (have_old). */
-	unsigned		 rekey_ms;
-	uint64_t		 rekey_at;
-	struct timer		 t_rekey;
-	uint32_t		 rk_spi;
-	uint8_t			 rk_ni[NONCE_LEN];
-	uint32_t		 old_spi_in, old_spi_out;
-	int			 have_old;
-	/* Our rekeys of the IKE SA (2.18): when the next starts, and the
-	 * new SPIi, nonce and key pair while it is negotiated. */
-	unsigned		 ike_rekey_ms;
-	uint64_t		 ike_rekey_at;
-	struct timer		 t_ike_rekey;
-	uint64_t		 irk_spi;
-	uint8_t			 irk_ni[NONCE_LEN];
-	const struct xform_dh	*irk_dh;
-	void			*irk_dhst;
-	uint8_t			 irk_pub[XFORM_MAX_DH_PUB_LEN];
-
-	struct ike_init_result	 res;
-	int			 have_res;
-
-	/* Scratch, off the stack. */
-	struct ike_msg		 msg, inner;
-	struct ike_pld_sa	 sa_pld;
-	uint8_t			 rx[MSG_MAX];
-};
+#include "core/ike_init_int.h"
 
 /* The built-in transforms: AEADs first, then AES-CBC with HMAC-SHA2 (RFC
  * 8247, RFC 8221), groups from the most common (ecp256) on. */
@@ -213,10 +77,6 @@ static struct log_ratelimit rl_input;
 
 static timer_fn on_retx;
 static timer_fn on_dpd;
-static timer_fn on_rekey;
-static timer_fn on_ike_rekey;
-static void rekey_arm(struct ike_init *, uint64_t);
-static void ike_rekey_arm(struct ike_init *, uint64_t);
 static int send_auth(struct ike_init *);
 
 static const char *const state_names[] = {
@@ -263,8 +123,8 @@ ike_init_down_name(enum ike_init_down d)
 
 /* Monotonic now in a timer callback: the owner's clock when it gave one,
  * else the deadline that fired (never earlier than what we saw last). */
-static uint64_t
-clock_now(struct ike_init *sa, uint64_t deadline)
+uint64_t
+ike_init__clock_now(struct ike_init *sa, uint64_t deadline)
 {
 	if (sa->ops.now != NULL)
 		sa->now = sa->ops.now(sa->ops.arg);
@@ -289,8 +149,8 @@ copy_span(struct buf **dst, struct span s)
 	return buf_add_span(*dst, s);
 }
 
-static void
-spi_bytes(uint64_t v, uint8_t out[8])
+void
+ike_init__spi_bytes(uint64_t v, uint8_t out[8])
 {
 	int i;
 
@@ -299,8 +159,8 @@ spi_bytes(uint64_t v, uint8_t out[8])
 }
 
 /* The 8-byte SPI (IKE) in b, network order. */
-static void
-spi_from_bytes(const uint8_t b[8], uint64_t *v)
+void
+ike_init__spi_from_bytes(const uint8_t b[8], uint64_t *v)
 {
 	int i;
 
@@ -309,24 +169,13 @@ spi_from_bytes(const uint8_t b[8], uint64_t *v)
 }
 
 /* A 4-byte SPI (ESP) in network order. */
-static void
-spi4_bytes(uint32_t v, uint8_t out[4])
+void
+ike_init__spi4_bytes(uint32_t v, uint8_t out[4])
 {
 	out[0] = (uint8_t)(v >> 24);
 	out[1] = (uint8_t)(v >> 16);
 	out[2] = (uint8_t)(v >> 8);
 	out[3] = (uint8_t)v;
-}
-
-/* The selectors of ch on our side (mine) or the gateway's: the
- * initiator of the exchange that made it has TSi (2.9). */
-static const struct child_sa_sel *
-child_ts(const struct child_sa *ch, int mine, size_t *n)
-{
-	int tsi = mine == (ch->we_initiated != 0);
-
-	*n = tsi ? ch->ts.ni : ch->ts.nr;
-	return tsi ? ch->ts.i : ch->ts.r;
 }
 
 static void
@@ -384,8 +233,8 @@ fail(struct ike_init *sa, enum ike_init_error err, uint16_t notify)
 
 /* Reports the end of an established SA (or of its CHILD SA); the last
  * thing done with sa. */
-static void
-report_down(struct ike_init *sa, enum ike_init_down why)
+void
+ike_init__report_down(struct ike_init *sa, enum ike_init_down why)
 {
 	char gs[NET_ADDRSTRLEN];
 
@@ -409,8 +258,8 @@ xmit(struct ike_init *sa, struct buf *b)
 
 /* Makes b (consumed) the outstanding request of kind k, sends it and arms
  * its retransmission. */
-static int
-send_request(struct ike_init *sa, enum req_kind k, uint8_t exch,
+int
+ike_init__send_request(struct ike_init *sa, enum req_kind k, uint8_t exch,
     struct buf *b)
 {
 	buf_free(sa->req);
@@ -425,8 +274,8 @@ send_request(struct ike_init *sa, enum req_kind k, uint8_t exch,
 
 /* The outstanding request got its response: the next one takes the next
  * message ID (2.3). */
-static void
-req_done(struct ike_init *sa)
+void
+ike_init__req_done(struct ike_init *sa)
 {
 	timer_del(sa->th, &sa->t_retx);
 	buf_free(sa->req);
@@ -437,9 +286,9 @@ req_done(struct ike_init *sa)
 
 /* Starts a protected message of exchange exch: our request (msgid
  * sa->msgid) or our response (msgid given). */
-static int
-msg_begin(struct ike_init *sa, uint8_t exch, int response, uint32_t msgid,
-    struct buf **bp, struct ike_chain *c)
+int
+ike_init__msg_begin(struct ike_init *sa, uint8_t exch, int response,
+    uint32_t msgid, struct buf **bp, struct ike_chain *c)
 {
 	struct ike_msg_hdr h;
 	int r;
@@ -468,8 +317,8 @@ msg_begin(struct ike_init *sa, uint8_t exch, int response, uint32_t msgid,
  * DELETE of the IKE SA when the gateway already counts it as established,
  * else with AUTHENTICATION_FAILED, which ends a half-made SA.
  */
-static void
-abandon(struct ike_init *sa, int established)
+void
+ike_init__abandon(struct ike_init *sa, int established)
 {
 	struct ike_pld_delete del;
 	struct ike_pld_notify n;
@@ -477,7 +326,7 @@ abandon(struct ike_init *sa, int established)
 	struct buf *b;
 	int r;
 
-	if (!sa->have_sk || msg_begin(sa, IKE_EXCH_INFORMATIONAL, 0, 0, &b,
+	if (!sa->have_sk || ike_init__msg_begin(sa, IKE_EXCH_INFORMATIONAL, 0, 0, &b,
 	    &c) != 0)
 		return;
 	if (established) {
@@ -572,7 +421,7 @@ send_init(struct ike_init *sa)
 	    (r = ike_msg_finish(&c)) != 0 ||
 	    (r = copy_span(&sa->init_req, buf_span(b))) != 0)
 		goto out;
-	r = send_request(sa, REQ_INIT, IKE_EXCH_SA_INIT, b);
+	r = ike_init__send_request(sa, REQ_INIT, IKE_EXCH_SA_INIT, b);
 	b = NULL;
 out:
 	buf_free(b);
@@ -616,8 +465,8 @@ ike_init_start(struct ike_init *sa, uint64_t now_ms)
 
 /* Returns the type of the first error notify of m (2.21, below 16384),
  * or 0. */
-static uint16_t
-first_error(const struct ike_msg *m)
+uint16_t
+ike_init__first_error(const struct ike_msg *m)
 {
 	struct ike_pld_notify n;
 	size_t i;
@@ -630,8 +479,8 @@ first_error(const struct ike_msg *m)
 	return 0;
 }
 
-static int
-get_pld(const struct ike_msg *m, uint8_t t, struct span *body)
+int
+ike_init__get_pld(const struct ike_msg *m, uint8_t t, struct span *body)
 {
 	int i = ike_msg_find(m, t, 0);
 
@@ -715,17 +564,17 @@ handle_init_resp(struct ike_init *sa, const struct ike_msg *m,
 			fail(sa, IKE_INIT_ERR_INTERNAL, 0);
 		return;
 	}
-	if ((nt = first_error(m)) != 0) {
+	if ((nt = ike_init__first_error(m)) != 0) {
 		fail(sa, nt == IKE_N_NO_PROPOSAL_CHOSEN ?
 		    IKE_INIT_ERR_NO_PROPOSAL : IKE_INIT_ERR_PROTOCOL, nt);
 		return;
 	}
 	if (m->hdr.spi_r == 0 ||
-	    get_pld(m, IKE_PLD_SA, &body) != 0 ||
+	    ike_init__get_pld(m, IKE_PLD_SA, &body) != 0 ||
 	    ike_pld_parse_sa(body, &sa->sa_pld) != 0 ||
-	    get_pld(m, IKE_PLD_KE, &body) != 0 ||
+	    ike_init__get_pld(m, IKE_PLD_KE, &body) != 0 ||
 	    ike_pld_parse_ke(body, &ke) != 0 ||
-	    get_pld(m, IKE_PLD_NONCE, &body) != 0 ||
+	    ike_init__get_pld(m, IKE_PLD_NONCE, &body) != 0 ||
 	    ike_pld_parse_nonce(body, &nr) != 0) {
 		fail(sa, IKE_INIT_ERR_PROTOCOL, 0);
 		return;
@@ -747,8 +596,8 @@ handle_init_resp(struct ike_init *sa, const struct ike_msg *m,
 	memcpy(sa->nr, nr.data.p, nr.data.len);
 	sa->nr_len = nr.data.len;
 	ike_prop_ike_suite(&sa->prop, &suite);
-	spi_bytes(sa->spi_i, spi_i);
-	spi_bytes(sa->spi_r, spi_r);
+	ike_init__spi_bytes(sa->spi_i, spi_i);
+	ike_init__spi_bytes(sa->spi_r, spi_r);
 	if ((sa->prf = ike_prop_prf(&sa->prop)) == NULL ||
 	    ike_keys_skeyseed(sa->prf, span_make(sa->ni, sizeof(sa->ni)),
 	    nr.data, span_make(shared, sa->dh->shared_len), skeyseed) != 0 ||
@@ -773,7 +622,7 @@ handle_init_resp(struct ike_init *sa, const struct ike_msg *m,
 	 * destination hash whether we are (2.23). */
 	ike_keys_natd_check(m, sa->spi_i, sa->spi_r, &sa->path.remote,
 	    &sa->path.local, &sa->nat_peer, &sa->nat_local);
-	req_done(sa);
+	ike_init__req_done(sa);
 	/* 2.23: with a NAT on the way (or NAT-T forced), everything from
 	 * IKE_AUTH on goes to the NAT-T port. */
 	if (sa->nat_local || sa->nat_peer || sa->force_natt) {
@@ -924,7 +773,7 @@ send_auth(struct ike_init *sa)
 	if ((r = our_id(sa, &id)) != 0 ||
 	    (r = child_sa_spi_alloc(sa->ops.spi_taken, sa->ops.arg, NULL,
 	    &sa->spi_in)) != 0 ||
-	    (r = msg_begin(sa, IKE_EXCH_AUTH, 0, 0, &b, &c)) != 0 ||
+	    (r = ike_init__msg_begin(sa, IKE_EXCH_AUTH, 0, 0, &b, &c)) != 0 ||
 	    (r = ike_pld_add_id(&c, IKE_PLD_IDI, &id)) != 0)
 		goto out;
 	for (i = 0; sa->mode == IKE_INIT_CERT && i < sa->ncerts; i++)
@@ -978,7 +827,7 @@ send_auth(struct ike_init *sa)
 	    (r = ike_sk_seal(&sa->sk, &c, 1)) != 0)
 		goto out;
 	sa->state = IKE_INIT_S_AUTH;
-	r = send_request(sa, REQ_AUTH, IKE_EXCH_AUTH, b);
+	r = ike_init__send_request(sa, REQ_AUTH, IKE_EXCH_AUTH, b);
 	b = NULL;
 out:
 	buf_free(b);
@@ -1037,7 +886,7 @@ verify_peer(struct ike_init *sa, const struct ike_msg *m)
 
 	if ((idx = ike_msg_find(m, IKE_PLD_IDR, 0)) < 0 ||
 	    ike_pld_parse_id(m->pld[idx].body, &id) != 0 ||
-	    get_pld(m, IKE_PLD_AUTH, &body) != 0 ||
+	    ike_init__get_pld(m, IKE_PLD_AUTH, &body) != 0 ||
 	    ike_pld_parse_auth(body, &auth) != 0 || !id_matches(sa, &id))
 		return -E_AUTH;
 	if (copy_span(&sa->idr, m->pld[idx].body) != 0)
@@ -1086,8 +935,8 @@ sel_eq(const struct child_sa_sel *a, const struct child_sa_sel *b)
  * Selector types we do not know are skipped. Returns 0, -E_RANGE (one is
  * wider than what we asked), -E_NOENT (none left) or a conversion error.
  */
-static int
-read_ts(const struct ike_pld_ts *t, const struct child_sa_sel *ours,
+int
+ike_init__read_ts(const struct ike_pld_ts *t, const struct child_sa_sel *ours,
     size_t nours, struct child_sa_sel *out, size_t *n)
 {
 	struct child_sa_sel s, x;
@@ -1150,7 +999,7 @@ read_cp(struct ike_init *sa, const struct ike_msg *m)
 	size_t i;
 	int r;
 
-	if (get_pld(m, IKE_PLD_CP, &body) != 0)
+	if (ike_init__get_pld(m, IKE_PLD_CP, &body) != 0)
 		return 0;
 	extra[0] = sa->sid_attr;
 	extra[1] = sa->tok_attr;
@@ -1204,8 +1053,8 @@ finish_child(struct ike_init *sa, const struct ike_msg *m)
 	uint16_t nt;
 	int r;
 
-	if ((nt = first_error(m)) != 0) {
-		abandon(sa, 1);
+	if ((nt = ike_init__first_error(m)) != 0) {
+		ike_init__abandon(sa, 1);
 		fail(sa, IKE_INIT_ERR_CHILD, nt);
 		return;
 	}
@@ -1219,28 +1068,28 @@ finish_child(struct ike_init *sa, const struct ike_msg *m)
 		res->token_len = buf_len(sa->token);
 	}
 	if (read_cp(sa, m) != 0) {
-		abandon(sa, 1);
+		ike_init__abandon(sa, 1);
 		fail(sa, IKE_INIT_ERR_PROTOCOL, 0);
 		return;
 	}
-	if (get_pld(m, IKE_PLD_SA, &body) != 0 ||
+	if (ike_init__get_pld(m, IKE_PLD_SA, &body) != 0 ||
 	    ike_pld_parse_sa(body, &sa->sa_pld) != 0 ||
 	    ike_prop_accept_esp(&sa->esp, &sa->sa_pld, &esp) != 0) {
-		abandon(sa, 1);
+		ike_init__abandon(sa, 1);
 		fail(sa, IKE_INIT_ERR_NO_PROPOSAL, 0);
 		return;
 	}
 	sel_any(any);
 	memset(&ts, 0, sizeof(ts));
-	if (get_pld(m, IKE_PLD_TSI, &body) != 0 ||
+	if (ike_init__get_pld(m, IKE_PLD_TSI, &body) != 0 ||
 	    ike_pld_parse_ts(body, &tsi) != 0 ||
-	    get_pld(m, IKE_PLD_TSR, &body) != 0 ||
+	    ike_init__get_pld(m, IKE_PLD_TSR, &body) != 0 ||
 	    ike_pld_parse_ts(body, &tsr) != 0 ||
-	    read_ts(&tsi, any, 2, ts.i, &ts.ni) != 0 ||
-	    read_ts(&tsr, sa->tsr, sa->ntsr, ts.r, &ts.nr) != 0 ||
+	    ike_init__read_ts(&tsi, any, 2, ts.i, &ts.ni) != 0 ||
+	    ike_init__read_ts(&tsr, sa->tsr, sa->ntsr, ts.r, &ts.nr) != 0 ||
 	    (res->vip.family != 0 && !sel_has(ts.i, ts.ni, &res->vip)) ||
 	    (res->vip6.family != 0 && !sel_has(ts.i, ts.ni, &res->vip6))) {
-		abandon(sa, 1);
+		ike_init__abandon(sa, 1);
 		fail(sa, IKE_INIT_ERR_CHILD, IKE_N_TS_UNACCEPTABLE);
 		return;
 	}
@@ -1251,7 +1100,7 @@ finish_child(struct ike_init *sa, const struct ike_msg *m)
 	    span_make(sa->keys.sk_d, sa->keys.prf_len), &suite,
 	    span_make(NULL, 0), span_make(sa->ni, sizeof(sa->ni)),
 	    span_make(sa->nr, sa->nr_len))) != 0) {
-		abandon(sa, 1);
+		ike_init__abandon(sa, 1);
 		fail(sa, IKE_INIT_ERR_INTERNAL, 0);
 		return;
 	}
@@ -1272,8 +1121,8 @@ finish_child(struct ike_init *sa, const struct ike_msg *m)
 	sa->have_res = 1;
 	sa->state = IKE_INIT_S_ESTABLISHED;
 	sa->last_rx = sa->now;
-	rekey_arm(sa, sa->now + sa->rekey_ms);
-	ike_rekey_arm(sa, sa->now + sa->ike_rekey_ms);
+	ike_init__rekey_arm(sa, sa->now + sa->rekey_ms);
+	ike_init__ike_rekey_arm(sa, sa->now + sa->ike_rekey_ms);
 	if (sa->dpd_ms > 0) {
 		sa->dpd_at = sa->now + sa->dpd_ms;
 		if (timer_add(sa->th, &sa->t_dpd, sa->dpd_at) != 0)
@@ -1297,14 +1146,14 @@ send_eap(struct ike_init *sa, struct buf *e)
 	struct buf *b;
 	int r;
 
-	if ((r = msg_begin(sa, IKE_EXCH_AUTH, 0, 0, &b, &c)) != 0)
+	if ((r = ike_init__msg_begin(sa, IKE_EXCH_AUTH, 0, 0, &b, &c)) != 0)
 		return r;
 	if ((r = ike_pld_add_raw(&c, IKE_PLD_EAP, 0, buf_span(e))) != 0 ||
 	    (r = ike_sk_seal(&sa->sk, &c, 1)) != 0) {
 		buf_free(b);
 		return r;
 	}
-	return send_request(sa, REQ_EAP, IKE_EXCH_AUTH, b);
+	return ike_init__send_request(sa, REQ_EAP, IKE_EXCH_AUTH, b);
 }
 
 /* After EAP Success: IKE_AUTH with our AUTH keyed by the MSK (2.16). */
@@ -1315,7 +1164,7 @@ send_final(struct ike_init *sa)
 	struct buf *b;
 	int r;
 
-	if ((r = msg_begin(sa, IKE_EXCH_AUTH, 0, 0, &b, &c)) != 0)
+	if ((r = ike_init__msg_begin(sa, IKE_EXCH_AUTH, 0, 0, &b, &c)) != 0)
 		return r;
 	if ((r = add_auth(sa, &c)) != 0 ||
 	    (r = ike_sk_seal(&sa->sk, &c, 1)) != 0) {
@@ -1323,7 +1172,7 @@ send_final(struct ike_init *sa)
 		return r;
 	}
 	sa->state = IKE_INIT_S_EAP_AUTH;
-	return send_request(sa, REQ_EAP_AUTH, IKE_EXCH_AUTH, b);
+	return ike_init__send_request(sa, REQ_EAP_AUTH, IKE_EXCH_AUTH, b);
 }
 
 /*
@@ -1342,11 +1191,11 @@ handle_eap(struct ike_init *sa, const struct ike_msg *m)
 	uint8_t nak = EAP_TYPE_MSCHAPV2;
 	int r = -E_INTERNAL;
 
-	if (get_pld(m, IKE_PLD_EAP, &body) != 0 ||
+	if (ike_init__get_pld(m, IKE_PLD_EAP, &body) != 0 ||
 	    ike_pld_parse_eap(body, &ep) != 0 ||
 	    eap_parse(ep.msg, &pkt) != 0) {
-		abandon(sa, 0);
-		fail(sa, IKE_INIT_ERR_PROTOCOL, first_error(m));
+		ike_init__abandon(sa, 0);
+		fail(sa, IKE_INIT_ERR_PROTOCOL, ike_init__first_error(m));
 		return;
 	}
 	switch (pkt.code) {
@@ -1356,7 +1205,7 @@ handle_eap(struct ike_init *sa, const struct ike_msg *m)
 		 * no MSK before it. */
 		if (sa->eap_failing ||
 		    eap_mschapv2_peer_msk(sa->eap, sa->msk) != 0) {
-			abandon(sa, 0);
+			ike_init__abandon(sa, 0);
 			fail(sa, sa->eap_failing ? sa->eap_fail :
 			    IKE_INIT_ERR_PEER_AUTH, 0);
 			return;
@@ -1367,7 +1216,7 @@ handle_eap(struct ike_init *sa, const struct ike_msg *m)
 		break;
 	case EAP_CODE_FAILURE:
 		fail(sa, sa->eap_failing ? sa->eap_fail : IKE_INIT_ERR_AUTH,
-		    first_error(m));
+		    ike_init__first_error(m));
 		return;
 	case EAP_CODE_REQUEST:
 		if ((e = buf_new(EAP_MAX_LEN)) == NULL) {
@@ -1418,7 +1267,7 @@ handle_eap(struct ike_init *sa, const struct ike_msg *m)
 		r = -E_SYNTAX;
 		break;
 	}
-	abandon(sa, 0);
+	ike_init__abandon(sa, 0);
 	fail(sa, r == -E_NOMEM || r == -E_CRYPTO ? IKE_INIT_ERR_INTERNAL :
 	    IKE_INIT_ERR_PROTOCOL, 0);
 }
@@ -1427,7 +1276,7 @@ handle_eap(struct ike_init *sa, const struct ike_msg *m)
 static void
 handle_auth_resp(struct ike_init *sa, const struct ike_msg *m)
 {
-	uint16_t nt = first_error(m);
+	uint16_t nt = ike_init__first_error(m);
 	int r;
 
 	if (ike_msg_find(m, IKE_PLD_AUTH, 0) < 0) {
@@ -1443,7 +1292,7 @@ handle_auth_resp(struct ike_init *sa, const struct ike_msg *m)
 	if ((r = verify_peer(sa, m)) != 0) {
 		/* With EAP the gateway waits for more; otherwise it counts
 		 * the SA as established. */
-		abandon(sa, sa->mode != IKE_INIT_EAP);
+		ike_init__abandon(sa, sa->mode != IKE_INIT_EAP);
 		fail(sa, r == -E_AUTH ? IKE_INIT_ERR_PEER_AUTH :
 		    IKE_INIT_ERR_INTERNAL, 0);
 		return;
@@ -1463,7 +1312,7 @@ handle_eap_resp(struct ike_init *sa, const struct ike_msg *m)
 	uint16_t nt;
 
 	if (ike_msg_find(m, IKE_PLD_EAP, 0) < 0) {
-		nt = first_error(m);
+		nt = ike_init__first_error(m);
 		fail(sa, nt == IKE_N_AUTHENTICATION_FAILED ?
 		    IKE_INIT_ERR_AUTH : IKE_INIT_ERR_PROTOCOL, nt);
 		return;
@@ -1481,8 +1330,8 @@ handle_final_resp(struct ike_init *sa, const struct ike_msg *m)
 	struct span body;
 	uint16_t nt;
 
-	if (get_pld(m, IKE_PLD_AUTH, &body) != 0) {
-		nt = first_error(m);
+	if (ike_init__get_pld(m, IKE_PLD_AUTH, &body) != 0) {
+		nt = ike_init__first_error(m);
 		fail(sa, nt == IKE_N_AUTHENTICATION_FAILED ?
 		    IKE_INIT_ERR_AUTH : IKE_INIT_ERR_PROTOCOL, nt);
 		return;
@@ -1492,7 +1341,7 @@ handle_final_resp(struct ike_init *sa, const struct ike_msg *m)
 	    auth.method != IKE_AUTH_SHARED_KEY_MIC ||
 	    ike_auth_psk_verify(&in, span_make(sa->msk, sizeof(sa->msk)),
 	    auth.data) != 0) {
-		abandon(sa, 1);
+		ike_init__abandon(sa, 1);
 		fail(sa, IKE_INIT_ERR_PEER_AUTH, 0);
 		return;
 	}
@@ -1507,7 +1356,7 @@ start_delete(struct ike_init *sa)
 	struct buf *b;
 	int r;
 
-	if ((r = msg_begin(sa, IKE_EXCH_INFORMATIONAL, 0, 0, &b, &c)) != 0)
+	if ((r = ike_init__msg_begin(sa, IKE_EXCH_INFORMATIONAL, 0, 0, &b, &c)) != 0)
 		return r;
 	/* 3.11: the IKE SA is named by the header; no SPI. */
 	memset(&del, 0, sizeof(del));
@@ -1518,7 +1367,7 @@ start_delete(struct ike_init *sa)
 		return r;
 	}
 	sa->delete_pending = 0;
-	return send_request(sa, REQ_DELETE, IKE_EXCH_INFORMATIONAL, b);
+	return ike_init__send_request(sa, REQ_DELETE, IKE_EXCH_INFORMATIONAL, b);
 }
 
 static void
@@ -1533,13 +1382,13 @@ dpd_arm(struct ike_init *sa, uint64_t at)
 
 /* A DELETE the user asked for while a request was in flight goes now.
  * Returns 1 when it did (or the SA ended). */
-static int
-delete_if_pending(struct ike_init *sa)
+int
+ike_init__delete_if_pending(struct ike_init *sa)
 {
 	if (!sa->delete_pending)
 		return 0;
 	if (start_delete(sa) != 0)
-		report_down(sa, IKE_INIT_DOWN_CLOSED);
+		ike_init__report_down(sa, IKE_INIT_DOWN_CLOSED);
 	return 1;
 }
 
@@ -1547,583 +1396,13 @@ delete_if_pending(struct ike_init *sa)
 static void
 handle_info_resp(struct ike_init *sa, enum req_kind k)
 {
-	req_done(sa);
+	ike_init__req_done(sa);
 	if (k == REQ_DELETE) {
-		report_down(sa, IKE_INIT_DOWN_CLOSED);
+		ike_init__report_down(sa, IKE_INIT_DOWN_CLOSED);
 		return;
 	}
-	if (!delete_if_pending(sa))
+	if (!ike_init__delete_if_pending(sa))
 		dpd_arm(sa, sa->now + sa->dpd_ms);
-}
-
-/* --- rekeying our CHILD SA (1.3.3, 2.8) ------------------------------ */
-
-/* Arms our next rekey of the CHILD SA at at (when rekeys are on). */
-static void
-rekey_arm(struct ike_init *sa, uint64_t at)
-{
-	if (sa->rekey_ms == 0 || sa->ops.child_rekeyed == NULL ||
-	    sa->state != IKE_INIT_S_ESTABLISHED || !sa->have_res)
-		return;
-	sa->rekey_at = at;
-	if (timer_add(sa->th, &sa->t_rekey, at) != 0)
-		log_warnx(SUB_IKE, "cannot arm the CHILD SA rekey");
-}
-
-/* The CREATE_CHILD_SA request that rekeys our CHILD SA: REKEY_SA naming
- * it, our ESP proposals under a new inbound SPI, a new nonce, and the
- * selectors it has (without KE: no PFS). */
-static int
-start_rekey(struct ike_init *sa)
-{
-	const struct child_sa *ch = &sa->res.child;
-	struct ike_pld_notify n;
-	struct ike_pld_nonce ni;
-	struct ike_pld_ts tsi, tsr;
-	struct ike_chain c;
-	struct buf *b = NULL;
-	uint8_t spi[4];
-	size_t nours, ntheirs;
-	const struct child_sa_sel *ours = child_ts(ch, 1, &nours);
-	const struct child_sa_sel *theirs = child_ts(ch, 0, &ntheirs);
-	int r;
-
-	if ((r = child_sa_spi_alloc(sa->ops.spi_taken, sa->ops.arg, NULL,
-	    &sa->rk_spi)) != 0 ||
-	    (r = xform_random(sa->rk_ni, sizeof(sa->rk_ni))) != 0 ||
-	    (r = msg_begin(sa, IKE_EXCH_CREATE_CHILD_SA, 0, 0, &b, &c)) != 0)
-		goto out;
-	spi4_bytes(ch->spi_in, spi);
-	memset(&n, 0, sizeof(n));
-	n.proto = IKE_PROTO_ESP;
-	n.type = IKE_N_REKEY_SA;
-	n.spi = span_make(spi, sizeof(spi));
-	ni.data = span_make(sa->rk_ni, sizeof(sa->rk_ni));
-	if ((r = ike_pld_add_notify(&c, &n)) != 0 ||
-	    (r = ike_prop_add_offer_esp(&c, &sa->esp, sa->rk_spi)) != 0 ||
-	    (r = ike_pld_add_nonce(&c, &ni)) != 0 ||
-	    (r = child_sa_ts_pld(ours, nours, &tsi)) != 0 ||
-	    (r = child_sa_ts_pld(theirs, ntheirs, &tsr)) != 0 ||
-	    (r = ike_pld_add_ts(&c, IKE_PLD_TSI, &tsi)) != 0 ||
-	    (r = ike_pld_add_ts(&c, IKE_PLD_TSR, &tsr)) != 0 ||
-	    (r = ike_sk_seal(&sa->sk, &c, 1)) != 0)
-		goto out;
-	log_debug(SUB_IKE, "rekeying CHILD SA %08x/%08x", ch->spi_in,
-	    ch->spi_out);
-	r = send_request(sa, REQ_REKEY, IKE_EXCH_CREATE_CHILD_SA, b);
-	b = NULL;
-out:
-	buf_free(b);
-	return r;
-}
-
-/* Our rekey is due: it waits for the request in flight and for the
- * DELETE of the SA the last one replaced. */
-static void
-on_rekey(struct timer *t, void *arg)
-{
-	struct ike_init *sa = arg;
-	uint64_t now = clock_now(sa, sa->rekey_at);
-	int r;
-
-	(void)t;
-	if (sa->state != IKE_INIT_S_ESTABLISHED || !sa->have_res)
-		return;
-	if (sa->req_kind != REQ_NONE || sa->have_old) {
-		rekey_arm(sa, now + REKEY_BUSY_MS);
-		return;
-	}
-	if ((r = start_rekey(sa)) != 0) {
-		log_warnx(SUB_IKE, "cannot rekey the CHILD SA: %s",
-		    err_str(r));
-		rekey_arm(sa, now + REKEY_RETRY_MS);
-	}
-}
-
-/* The replaced CHILD SA is gone on both sides (or given up). */
-static void
-retire_old(struct ike_init *sa)
-{
-	if (!sa->have_old)
-		return;
-	sa->have_old = 0;
-	if (sa->ops.child_retired != NULL)
-		sa->ops.child_retired(sa->ops.arg, sa, sa->old_spi_in);
-}
-
-/* 1.4.1: the DELETE of the CHILD SA our rekey replaced. */
-static int
-start_del_child(struct ike_init *sa)
-{
-	struct ike_pld_delete del;
-	struct ike_chain c;
-	struct buf *b;
-	uint8_t spi[4];
-	int r;
-
-	spi4_bytes(sa->old_spi_in, spi);
-	memset(&del, 0, sizeof(del));
-	del.proto = IKE_PROTO_ESP;
-	del.spi_size = 4;
-	del.nspi = 1;
-	del.spis = span_make(spi, sizeof(spi));
-	if ((r = msg_begin(sa, IKE_EXCH_INFORMATIONAL, 0, 0, &b, &c)) != 0)
-		return r;
-	if ((r = ike_pld_add_delete(&c, &del)) != 0 ||
-	    (r = ike_sk_seal(&sa->sk, &c, 1)) != 0) {
-		buf_free(b);
-		return r;
-	}
-	return send_request(sa, REQ_DEL_CHILD, IKE_EXCH_INFORMATIONAL, b);
-}
-
-/* When to try a failed rekey again: a proposal the gateway will not take
- * (it wants PFS, say) is no better in 30 s; it waits a whole period,
- * and the gateway likely rekeys by itself meanwhile. */
-static uint64_t
-retry_ms(unsigned period_ms, uint16_t notify)
-{
-	if (notify == IKE_N_NO_PROPOSAL_CHOSEN && period_ms > REKEY_RETRY_MS)
-		return period_ms;
-	return REKEY_RETRY_MS;
-}
-
-/* The gateway refused our rekey, or answered what we cannot use: the
- * CHILD SA stays as it is; we try again later. */
-static void
-rekey_failed(struct ike_init *sa, const char *why, uint16_t notify)
-{
-	const char *nn = ike_pld_notify_name(notify);
-
-	log_info(SUB_IKE, "rekey of CHILD SA %08x/%08x failed: %s%s%s%s",
-	    sa->res.child.spi_in, sa->res.child.spi_out, why,
-	    notify != 0 ? " (" : "", notify != 0 && nn != NULL ? nn : "",
-	    notify != 0 ? ")" : "");
-	if (!delete_if_pending(sa))
-		rekey_arm(sa, sa->now + retry_ms(sa->rekey_ms, notify));
-}
-
-/* nc (consumed) replaces the CHILD SA; the old one stays until its
- * DELETE (have_old). by_us: our rekey, which we send on at once; else
- * the gateway's, which we send on once it deleted the old SA (2.8). */
-static void
-child_replaced(struct ike_init *sa, struct child_sa *nc, int by_us)
-{
-	struct ike_init_result *res = &sa->res;
-
-	sa->old_spi_in = res->child.spi_in;
-	sa->old_spi_out = res->child.spi_out;
-	sa->have_old = 1;
-	child_sa_cleanup(&res->child);
-	res->child = *nc;
-	ct_wipe(nc, sizeof(*nc));
-	if (ike_prop_esp_str(&res->child.prop, res->esp_algs,
-	    sizeof(res->esp_algs)) != 0)
-		res->esp_algs[sizeof(res->esp_algs) - 1] = '\0';
-	sa->st.child_rekeys++;
-	log_info(SUB_IKE, "CHILD SA rekeyed%s: %08x/%08x replaces %08x/%08x",
-	    by_us ? "" : " by the gateway", res->child.spi_in,
-	    res->child.spi_out, sa->old_spi_in, sa->old_spi_out);
-	sa->ops.child_rekeyed(sa->ops.arg, sa, &res->child, by_us);
-}
-
-/* The response to our rekey: the new CHILD SA takes over what we send
- * at once (the gateway, its responder, has both its halves), the old one
- * still opens what arrives until the DELETE we send for it is answered
- * (2.8). */
-static void
-handle_rekey_resp(struct ike_init *sa, const struct ike_msg *m)
-{
-	struct ike_init_result *res = &sa->res;
-	struct ike_pld_ts tsi, tsr;
-	struct ike_prop_esp esp;
-	struct ike_keys_suite suite;
-	struct ike_pld_nonce nr;
-	struct child_sa_ts ts;
-	struct child_sa nc;
-	struct span body;
-	size_t nours, ntheirs;
-	const struct child_sa_sel *ours = child_ts(&res->child, 1, &nours);
-	const struct child_sa_sel *theirs = child_ts(&res->child, 0,
-	    &ntheirs);
-	uint16_t nt;
-	int r;
-
-	if ((nt = first_error(m)) != 0) {
-		rekey_failed(sa, "refused", nt);
-		return;
-	}
-	memset(&ts, 0, sizeof(ts));
-	if (get_pld(m, IKE_PLD_SA, &body) != 0 ||
-	    ike_pld_parse_sa(body, &sa->sa_pld) != 0 ||
-	    ike_prop_accept_esp(&sa->esp, &sa->sa_pld, &esp) != 0 ||
-	    get_pld(m, IKE_PLD_NONCE, &body) != 0 ||
-	    ike_pld_parse_nonce(body, &nr) != 0 ||
-	    get_pld(m, IKE_PLD_TSI, &body) != 0 ||
-	    ike_pld_parse_ts(body, &tsi) != 0 ||
-	    get_pld(m, IKE_PLD_TSR, &body) != 0 ||
-	    ike_pld_parse_ts(body, &tsr) != 0 ||
-	    read_ts(&tsi, ours, nours, ts.i, &ts.ni) != 0 ||
-	    read_ts(&tsr, theirs, ntheirs, ts.r, &ts.nr) != 0) {
-		rekey_failed(sa, "unusable response", 0);
-		return;
-	}
-	ike_prop_esp_suite(&esp, &suite);
-	if ((r = child_sa_init(&nc, sa->rk_spi, &esp, &ts,
-	    (const struct sockaddr *)&sa->path.remote, sa->now)) != 0 ||
-	    (r = ike_keys_child_derive(&nc.keys, sa->prf,
-	    span_make(sa->keys.sk_d, sa->keys.prf_len), &suite,
-	    span_make(NULL, 0), span_make(sa->rk_ni, sizeof(sa->rk_ni)),
-	    nr.data)) != 0) {
-		child_sa_cleanup(&nc);
-		rekey_failed(sa, err_str(r), 0);
-		return;
-	}
-	/* 2.17: our request again, so our outbound SA takes the "i"
-	 * keys. */
-	nc.we_initiated = 1;
-	nc.replaces = res->child.spi_in;
-	child_replaced(sa, &nc, 1);
-	if (delete_if_pending(sa))
-		return;
-	if ((r = start_del_child(sa)) != 0) {
-		log_warnx(SUB_IKE, "cannot delete CHILD SA %08x: %s",
-		    sa->old_spi_in, err_str(r));
-		retire_old(sa);
-	}
-	rekey_arm(sa, sa->now + sa->rekey_ms);
-}
-
-/* The answer to the DELETE of the replaced CHILD SA (its DELETE payload,
- * if any, names the gateway's half, which it has removed). */
-static void
-handle_del_child_resp(struct ike_init *sa)
-{
-	req_done(sa);
-	retire_old(sa);
-	(void)delete_if_pending(sa);
-}
-
-/*
- * The gateway rekeys our CHILD SA (1.3.3): REKEY_SA must name it (by our
- * outbound SPI, the one the gateway receives on). The new SA takes the
- * gateway's proposal that ours allow, with its KE when it asks for PFS.
- * Adds SA, Nr, [KEr], TSi and TSr to c and makes the new SA in *nc (the
- * gateway initiated it: nc->we_initiated 0). Returns 0, or the error
- * notify to answer with instead (INVALID_KE_PAYLOAD: naming *grp), or
- * ANSWER_NONE when c could not be written.
- */
-static uint16_t
-answer_rekey(struct ike_init *sa, const struct ike_msg *m,
-    struct ike_chain *c, struct child_sa *nc, uint16_t *grp)
-{
-	const struct child_sa *cur = &sa->res.child;
-	const struct xform_dh *dh = NULL;
-	struct ike_pld_notify n;
-	struct ike_pld_nonce ni, nr;
-	struct ike_pld_ke ke, oke;
-	struct ike_pld_ts tsi, tsr;
-	struct ike_prop_esp esp;
-	struct ike_keys_suite suite;
-	struct child_sa_ts ts;
-	struct span body, gir = span_make(NULL, 0);
-	uint8_t pub[XFORM_MAX_DH_PUB_LEN], shared[XFORM_MAX_DH_PUB_LEN];
-	uint8_t nonce[NONCE_LEN], spi[4];
-	void *dhst = NULL;
-	size_t nours, ntheirs;
-	const struct child_sa_sel *ours = child_ts(cur, 1, &nours);
-	const struct child_sa_sel *theirs = child_ts(cur, 0, &ntheirs);
-	uint32_t spi_in;
-	uint16_t nt = 0;
-	int have_ke;
-
-	spi4_bytes(cur->spi_out, spi);
-	if (ike_msg_find_notify(m, IKE_N_REKEY_SA, &n) != 0)
-		return IKE_N_NO_ADDITIONAL_SAS;	/* one CHILD SA is enough */
-	if (n.proto != IKE_PROTO_ESP || !span_eq(n.spi, span_make(spi, 4)))
-		return IKE_N_CHILD_SA_NOT_FOUND;
-	memset(&ts, 0, sizeof(ts));
-	have_ke = get_pld(m, IKE_PLD_KE, &body) == 0;
-	if (have_ke && ike_pld_parse_ke(body, &ke) != 0)
-		return IKE_N_INVALID_SYNTAX;
-	if (get_pld(m, IKE_PLD_SA, &body) != 0 ||
-	    ike_pld_parse_sa(body, &sa->sa_pld) != 0 ||
-	    get_pld(m, IKE_PLD_NONCE, &body) != 0 ||
-	    ike_pld_parse_nonce(body, &ni) != 0 ||
-	    get_pld(m, IKE_PLD_TSI, &body) != 0 ||
-	    ike_pld_parse_ts(body, &tsi) != 0 ||
-	    get_pld(m, IKE_PLD_TSR, &body) != 0 ||
-	    ike_pld_parse_ts(body, &tsr) != 0)
-		return IKE_N_INVALID_SYNTAX;
-	if (ike_prop_select_esp_rekey(&sa->esp, &sa->sa_pld,
-	    have_ke ? ke.group : 0, &esp) != 0)
-		return IKE_N_NO_PROPOSAL_CHOSEN;
-	if (esp.dh != 0 && (!have_ke || ke.group != esp.dh)) {
-		*grp = esp.dh;
-		return IKE_N_INVALID_KE_PAYLOAD;
-	}
-	/* Its TSi is the gateway's side, its TSr ours. */
-	if (read_ts(&tsi, theirs, ntheirs, ts.i, &ts.ni) != 0 ||
-	    read_ts(&tsr, ours, nours, ts.r, &ts.nr) != 0)
-		return IKE_N_TS_UNACCEPTABLE;
-	if (child_sa_spi_alloc(sa->ops.spi_taken, sa->ops.arg, NULL,
-	    &spi_in) != 0 || xform_random(nonce, sizeof(nonce)) != 0)
-		return IKE_N_TEMPORARY_FAILURE;
-	if (esp.dh != 0) {
-		if ((dh = xform_find_dh(esp.dh)) == NULL ||
-		    ke.data.len != dh->pub_len ||
-		    dh->keygen(&dhst, NULL, 0, pub) != 0 ||
-		    dh->derive(dhst, ke.data, shared) != 0) {
-			nt = IKE_N_INVALID_SYNTAX;
-			goto out;
-		}
-		gir = span_make(shared, dh->shared_len);
-	}
-	ike_prop_esp_suite(&esp, &suite);
-	if (child_sa_init(nc, spi_in, &esp, &ts,
-	    (const struct sockaddr *)&sa->path.remote, sa->now) != 0 ||
-	    ike_keys_child_derive(&nc->keys, sa->prf,
-	    span_make(sa->keys.sk_d, sa->keys.prf_len), &suite, gir, ni.data,
-	    span_make(nonce, sizeof(nonce))) != 0) {
-		child_sa_cleanup(nc);
-		nt = IKE_N_TEMPORARY_FAILURE;
-		goto out;
-	}
-	nc->we_initiated = 0;
-	nc->replaces = cur->spi_in;
-	nr.data = span_make(nonce, sizeof(nonce));
-	if (ike_prop_add_esp(c, &esp, spi_in) != 0 ||
-	    ike_pld_add_nonce(c, &nr) != 0 ||
-	    (dh != NULL && (oke.group = esp.dh, oke.data = span_make(pub,
-	    dh->pub_len), ike_pld_add_ke(c, &oke) != 0)) ||
-	    ike_pld_add_ts(c, IKE_PLD_TSI, &tsi) != 0 ||
-	    ike_pld_add_ts(c, IKE_PLD_TSR, &tsr) != 0) {
-		child_sa_cleanup(nc);
-		nt = ANSWER_NONE;
-	}
-out:
-	if (dhst != NULL)
-		dh->free(dhst);
-	ct_wipe(shared, sizeof(shared));
-	return nt;
-}
-
-/* --- rekeying our IKE SA (2.18) ------------------------------------- */
-
-/* Arms our next rekey of the IKE SA at at (when those are on). */
-static void
-ike_rekey_arm(struct ike_init *sa, uint64_t at)
-{
-	if (sa->ike_rekey_ms == 0 || sa->state != IKE_INIT_S_ESTABLISHED)
-		return;
-	sa->ike_rekey_at = at;
-	if (timer_add(sa->th, &sa->t_ike_rekey, at) != 0)
-		log_warnx(SUB_IKE, "cannot arm the IKE SA rekey");
-}
-
-/* The CREATE_CHILD_SA request that rekeys the IKE SA: its algorithms
- * under a new SPIi, a new nonce and a new key pair of its group. */
-static int
-start_ike_rekey(struct ike_init *sa)
-{
-	struct ike_prop_ike offer;
-	struct ike_pld_nonce ni;
-	struct ike_pld_ke ke;
-	struct ike_chain c;
-	struct buf *b = NULL;
-	uint8_t spi[8];
-	int r;
-
-	do {
-		if ((r = xform_random(spi, sizeof(spi))) != 0)
-			return r;
-		spi_from_bytes(spi, &sa->irk_spi);
-	} while (sa->irk_spi == 0 || sa->irk_spi == sa->spi_i);
-	if ((r = xform_random(sa->irk_ni, sizeof(sa->irk_ni))) != 0)
-		return r;
-	if ((sa->irk_dh = xform_find_dh(sa->prop.dh)) == NULL)
-		return -E_NOTSUP;
-	if (sa->irk_dhst != NULL) {
-		sa->irk_dh->free(sa->irk_dhst);
-		sa->irk_dhst = NULL;
-	}
-	if ((r = sa->irk_dh->keygen(&sa->irk_dhst, NULL, 0,
-	    sa->irk_pub)) != 0 ||
-	    (r = msg_begin(sa, IKE_EXCH_CREATE_CHILD_SA, 0, 0, &b, &c)) != 0)
-		goto out;
-	ni.data = span_make(sa->irk_ni, sizeof(sa->irk_ni));
-	ke.group = sa->prop.dh;
-	ke.data = span_make(sa->irk_pub, sa->irk_dh->pub_len);
-	/* Our one proposal: the SA's algorithms, numbered 1 (3.3.1). */
-	offer = sa->prop;
-	offer.num = 1;
-	if ((r = ike_prop_add_ike(&c, &offer, span_make(spi,
-	    sizeof(spi)))) != 0 ||
-	    (r = ike_pld_add_nonce(&c, &ni)) != 0 ||
-	    (r = ike_pld_add_ke(&c, &ke)) != 0 ||
-	    (r = ike_sk_seal(&sa->sk, &c, 1)) != 0)
-		goto out;
-	log_debug(SUB_IKE, "rekeying IKE SA %016llx/%016llx",
-	    (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r);
-	r = send_request(sa, REQ_IKE_REKEY, IKE_EXCH_CREATE_CHILD_SA, b);
-	b = NULL;
-out:
-	buf_free(b);
-	return r;
-}
-
-/* Our IKE SA rekey is due: after the request in flight and the DELETE
- * of a replaced CHILD SA. */
-static void
-on_ike_rekey(struct timer *t, void *arg)
-{
-	struct ike_init *sa = arg;
-	uint64_t now = clock_now(sa, sa->ike_rekey_at);
-	int r;
-
-	(void)t;
-	if (sa->state != IKE_INIT_S_ESTABLISHED)
-		return;
-	if (sa->req_kind != REQ_NONE || sa->have_old) {
-		ike_rekey_arm(sa, now + REKEY_BUSY_MS);
-		return;
-	}
-	if ((r = start_ike_rekey(sa)) != 0) {
-		log_warnx(SUB_IKE, "cannot rekey the IKE SA: %s", err_str(r));
-		ike_rekey_arm(sa, now + REKEY_RETRY_MS);
-	}
-}
-
-/* The gateway refused our IKE SA rekey, or answered what we cannot use:
- * the IKE SA stays; we try again later. */
-static void
-ike_rekey_failed(struct ike_init *sa, const char *why, uint16_t notify)
-{
-	const char *nn = ike_pld_notify_name(notify);
-
-	log_info(SUB_IKE, "rekey of IKE SA %016llx/%016llx failed: %s%s%s%s",
-	    (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r,
-	    why, notify != 0 ? " (" : "", notify != 0 && nn != NULL ? nn : "",
-	    notify != 0 ? ")" : "");
-	if (sa->irk_dhst != NULL) {
-		sa->irk_dh->free(sa->irk_dhst);
-		sa->irk_dhst = NULL;
-	}
-	if (!delete_if_pending(sa))
-		ike_rekey_arm(sa, sa->now + retry_ms(sa->ike_rekey_ms, notify));
-}
-
-/*
- * The response to our IKE SA rekey: the new SA's keys from the old SK_d
- * and the new g^ir (2.18); the old SA gets its DELETE at once, without
- * waiting for the answer (the gateway forgets it either way), and the new
- * one takes over everything, the CHILD SA included, with message IDs
- * from 0.
- */
-static void
-handle_ike_rekey_resp(struct ike_init *sa, const struct ike_msg *m)
-{
-	struct ike_init_result *res = &sa->res;
-	struct ike_pld_sa reply;
-	struct ike_prop_ike choice;
-	struct ike_keys_suite suite;
-	struct ike_pld_nonce nr;
-	struct ike_pld_ke ke;
-	struct ike_keys nk;
-	struct ike_sk nsk;
-	struct span body;
-	const struct xform_mac *nprf;
-	uint8_t shared[XFORM_MAX_DH_PUB_LEN], skeyseed[XFORM_MAX_HASH_LEN];
-	uint8_t spi_i[8], spi_r[8];
-	uint64_t new_r;
-	uint16_t nt;
-	int r;
-
-	if ((nt = first_error(m)) != 0) {
-		ike_rekey_failed(sa, "refused", nt);
-		return;
-	}
-	if (get_pld(m, IKE_PLD_SA, &body) != 0 ||
-	    ike_pld_parse_sa(body, &reply) != 0 || reply.nprop != 1 ||
-	    reply.prop[0].spi.len != 8 ||
-	    get_pld(m, IKE_PLD_NONCE, &body) != 0 ||
-	    ike_pld_parse_nonce(body, &nr) != 0 ||
-	    get_pld(m, IKE_PLD_KE, &body) != 0 ||
-	    ike_pld_parse_ke(body, &ke) != 0) {
-		ike_rekey_failed(sa, "unusable response", 0);
-		return;
-	}
-	spi_from_bytes(reply.prop[0].spi.p, &new_r);
-	/* Checked as an IKE_SA_INIT reply, which carries no SPI. */
-	reply.prop[0].spi = span_make(NULL, 0);
-	if (new_r == 0 || ike_prop_accept_ike(sa->propv, sa->nprops, &reply,
-	    &choice) != 0 || choice.dh != sa->prop.dh ||
-	    ke.group != choice.dh || ke.data.len != sa->irk_dh->pub_len ||
-	    (nprf = ike_prop_prf(&choice)) == NULL) {
-		ike_rekey_failed(sa, "unusable response", 0);
-		return;
-	}
-	memset(&nk, 0, sizeof(nk));
-	memset(&nsk, 0, sizeof(nsk));
-	spi_bytes(sa->irk_spi, spi_i);
-	spi_bytes(new_r, spi_r);
-	ike_prop_ike_suite(&choice, &suite);
-	if ((r = sa->irk_dh->derive(sa->irk_dhst, ke.data, shared)) != 0 ||
-	    (r = ike_keys_skeyseed_rekey(sa->prf, span_make(sa->keys.sk_d,
-	    sa->keys.prf_len), span_make(shared, sa->irk_dh->shared_len),
-	    span_make(sa->irk_ni, sizeof(sa->irk_ni)), nr.data,
-	    skeyseed)) != 0 ||
-	    (r = ike_keys_derive(&nk, nprf, &suite, span_make(skeyseed,
-	    nprf->out_len), span_make(sa->irk_ni, sizeof(sa->irk_ni)),
-	    nr.data, spi_i, spi_r)) != 0 ||
-	    (r = ike_sk_init(&nsk, &suite, &nk)) != 0) {
-		ct_wipe(shared, sizeof(shared));
-		ct_wipe(skeyseed, sizeof(skeyseed));
-		ike_keys_cleanup(&nk);
-		ike_rekey_failed(sa, err_str(r), 0);
-		return;
-	}
-	ct_wipe(shared, sizeof(shared));
-	ct_wipe(skeyseed, sizeof(skeyseed));
-	sa->irk_dh->free(sa->irk_dhst);
-	sa->irk_dhst = NULL;
-	/* 2.18: the initiator of the rekey deletes the old SA. */
-	abandon(sa, 1);
-	log_info(SUB_IKE, "IKE SA rekeyed: %016llx/%016llx replaces "
-	    "%016llx/%016llx", (unsigned long long)sa->irk_spi,
-	    (unsigned long long)new_r, (unsigned long long)sa->spi_i,
-	    (unsigned long long)sa->spi_r);
-	ike_sk_cleanup(&sa->sk);
-	ike_keys_cleanup(&sa->keys);
-	sa->sk = nsk;
-	sa->keys = nk;
-	ct_wipe(&nk, sizeof(nk));
-	sa->prop = choice;
-	sa->prf = nprf;
-	sa->spi_i = sa->irk_spi;
-	sa->spi_r = new_r;
-	sa->msgid = 0;
-	sa->peer_msgid = 0;
-	buf_free(sa->last_resp);
-	sa->last_resp = NULL;
-	res->spi_i = sa->spi_i;
-	res->spi_r = sa->spi_r;
-	if (ike_prop_ike_str(&choice, res->ike_algs,
-	    sizeof(res->ike_algs)) != 0)
-		res->ike_algs[sizeof(res->ike_algs) - 1] = '\0';
-	sa->st.ike_rekeys++;
-	if (!delete_if_pending(sa))
-		ike_rekey_arm(sa, sa->now + sa->ike_rekey_ms);
-}
-
-/* Our answer to the gateway's rekey went out: the new SA opens what
- * arrives; our own next rekey is due rekey_ms from now. */
-static void
-take_gateway_rekey(struct ike_init *sa, struct child_sa *nc)
-{
-	child_replaced(sa, nc, 0);
-	timer_del(sa->th, &sa->t_rekey);
-	rekey_arm(sa, sa->now + sa->rekey_ms);
 }
 
 /*
@@ -2169,7 +1448,7 @@ handle_request(struct ike_init *sa, const struct ike_msg_hdr *h,
 					del_old = 1;
 			}
 	}
-	if ((r = msg_begin(sa, h->exch, 1, h->msgid, &b, &c)) != 0)
+	if ((r = ike_init__msg_begin(sa, h->exch, 1, h->msgid, &b, &c)) != 0)
 		return;
 	memset(&n, 0, sizeof(n));
 	if (h->exch == IKE_EXCH_CREATE_CHILD_SA && m != NULL) {
@@ -2180,7 +1459,7 @@ handle_request(struct ike_init *sa, const struct ike_msg_hdr *h,
 			n.type = IKE_N_NO_ADDITIONAL_SAS;
 		else if (sa->have_old || sa->req_kind == REQ_REKEY)
 			n.type = IKE_N_TEMPORARY_FAILURE;
-		else if ((n.type = answer_rekey(sa, m, &c, &nc, &grp)) == 0)
+		else if ((n.type = ike_init__answer_rekey(sa, m, &c, &nc, &grp)) == 0)
 			rekeyed = 1;
 		else if (n.type == ANSWER_NONE) {
 			buf_free(b);
@@ -2203,7 +1482,7 @@ handle_request(struct ike_init *sa, const struct ike_msg_hdr *h,
 		if (del_old)
 			mine[nours++] = sa->old_spi_in;
 		for (i = 0; i < nours; i++)
-			spi4_bytes(mine[i], ours + 4 * i);
+			ike_init__spi4_bytes(mine[i], ours + 4 * i);
 		memset(&odel, 0, sizeof(odel));
 		odel.proto = IKE_PROTO_ESP;
 		odel.spi_size = 4;
@@ -2221,22 +1500,22 @@ handle_request(struct ike_init *sa, const struct ike_msg_hdr *h,
 	sa->last_resp = b;
 	xmit(sa, b);
 	if (rekeyed)
-		take_gateway_rekey(sa, &nc);
+		ike_init__take_gateway_rekey(sa, &nc);
 	if (del_ike) {
 		if (sa->state == IKE_INIT_S_ESTABLISHED)
-			report_down(sa, IKE_INIT_DOWN_DELETED);
+			ike_init__report_down(sa, IKE_INIT_DOWN_DELETED);
 		else if (sa->state == IKE_INIT_S_DELETING)
-			report_down(sa, IKE_INIT_DOWN_CLOSED);
+			ike_init__report_down(sa, IKE_INIT_DOWN_CLOSED);
 		else
 			fail(sa, IKE_INIT_ERR_PROTOCOL, 0);
 		return;
 	}
 	if (del_old)
-		retire_old(sa);
+		ike_init__retire_old(sa);
 	if (del_child && sa->state == IKE_INIT_S_ESTABLISHED) {
 		sa->have_res = 0;
 		timer_del(sa->th, &sa->t_rekey);
-		report_down(sa, IKE_INIT_DOWN_CHILD_DELETED);
+		ike_init__report_down(sa, IKE_INIT_DOWN_CHILD_DELETED);
 	}
 }
 
@@ -2310,35 +1589,35 @@ ike_init_input(struct ike_init *sa, struct span dgram,
 				return;
 			}
 			if (k == REQ_DEL_CHILD) {
-				handle_del_child_resp(sa);
+				ike_init__handle_del_child_resp(sa);
 				return;
 			}
 			if (k == REQ_REKEY) {
-				req_done(sa);
-				rekey_failed(sa, "malformed response", 0);
+				ike_init__req_done(sa);
+				ike_init__rekey_failed(sa, "malformed response", 0);
 				return;
 			}
 			if (k == REQ_IKE_REKEY) {
-				req_done(sa);
-				ike_rekey_failed(sa, "malformed response", 0);
+				ike_init__req_done(sa);
+				ike_init__ike_rekey_failed(sa, "malformed response", 0);
 				return;
 			}
-			req_done(sa);
-			abandon(sa, 0);
+			ike_init__req_done(sa);
+			ike_init__abandon(sa, 0);
 			fail(sa, IKE_INIT_ERR_PROTOCOL, 0);
 			return;
 		}
 		switch (k) {
 		case REQ_AUTH:
-			req_done(sa);
+			ike_init__req_done(sa);
 			handle_auth_resp(sa, &sa->inner);
 			break;
 		case REQ_EAP:
-			req_done(sa);
+			ike_init__req_done(sa);
 			handle_eap_resp(sa, &sa->inner);
 			break;
 		case REQ_EAP_AUTH:
-			req_done(sa);
+			ike_init__req_done(sa);
 			handle_final_resp(sa, &sa->inner);
 			break;
 		case REQ_DPD:
@@ -2346,15 +1625,15 @@ ike_init_input(struct ike_init *sa, struct span dgram,
 			handle_info_resp(sa, k);
 			break;
 		case REQ_REKEY:
-			req_done(sa);
-			handle_rekey_resp(sa, &sa->inner);
+			ike_init__req_done(sa);
+			ike_init__handle_rekey_resp(sa, &sa->inner);
 			break;
 		case REQ_DEL_CHILD:
-			handle_del_child_resp(sa);
+			ike_init__handle_del_child_resp(sa);
 			break;
 		case REQ_IKE_REKEY:
-			req_done(sa);
-			handle_ike_rekey_resp(sa, &sa->inner);
+			ike_init__req_done(sa);
+			ike_init__handle_ike_rekey_resp(sa, &sa->inner);
 			break;
 		default:
 			sa->st.rx_invalid++;
@@ -2398,7 +1677,7 @@ static void
 on_retx(struct timer *t, void *arg)
 {
 	struct ike_init *sa = arg;
-	uint64_t now = clock_now(sa, sa->retx_at);
+	uint64_t now = ike_init__clock_now(sa, sa->retx_at);
 
 	(void)t;
 	if (sa->req == NULL)
@@ -2409,11 +1688,11 @@ on_retx(struct timer *t, void *arg)
 		case REQ_REKEY:
 		case REQ_DEL_CHILD:
 		case REQ_IKE_REKEY:
-			report_down(sa, sa->delete_pending ?
+			ike_init__report_down(sa, sa->delete_pending ?
 			    IKE_INIT_DOWN_CLOSED : IKE_INIT_DOWN_DEAD);
 			return;
 		case REQ_DELETE:
-			report_down(sa, IKE_INIT_DOWN_CLOSED);
+			ike_init__report_down(sa, IKE_INIT_DOWN_CLOSED);
 			return;
 		default:
 			fail(sa, IKE_INIT_ERR_TIMEOUT, 0);
@@ -2428,7 +1707,7 @@ on_retx(struct timer *t, void *arg)
 		if (sa->req_kind == REQ_DPD || sa->req_kind == REQ_DELETE ||
 		    sa->req_kind == REQ_REKEY || sa->req_kind == REQ_DEL_CHILD ||
 		    sa->req_kind == REQ_IKE_REKEY)
-			report_down(sa, IKE_INIT_DOWN_DEAD);
+			ike_init__report_down(sa, IKE_INIT_DOWN_DEAD);
 		else
 			fail(sa, IKE_INIT_ERR_INTERNAL, 0);
 	}
@@ -2440,7 +1719,7 @@ static void
 on_dpd(struct timer *t, void *arg)
 {
 	struct ike_init *sa = arg;
-	uint64_t now = clock_now(sa, sa->dpd_at);
+	uint64_t now = ike_init__clock_now(sa, sa->dpd_at);
 	struct ike_chain c;
 	struct buf *b;
 
@@ -2456,7 +1735,7 @@ on_dpd(struct timer *t, void *arg)
 		dpd_arm(sa, now + sa->dpd_ms);
 		return;
 	}
-	if (msg_begin(sa, IKE_EXCH_INFORMATIONAL, 0, 0, &b, &c) != 0)
+	if (ike_init__msg_begin(sa, IKE_EXCH_INFORMATIONAL, 0, 0, &b, &c) != 0)
 		goto again;
 	if (ike_sk_seal(&sa->sk, &c, 1) != 0) {
 		buf_free(b);
@@ -2466,8 +1745,8 @@ on_dpd(struct timer *t, void *arg)
 	log_debug(SUB_IKE, "liveness check of the gateway, SPIs "
 	    "%016llx/%016llx", (unsigned long long)sa->spi_i,
 	    (unsigned long long)sa->spi_r);
-	if (send_request(sa, REQ_DPD, IKE_EXCH_INFORMATIONAL, b) != 0)
-		report_down(sa, IKE_INIT_DOWN_DEAD);
+	if (ike_init__send_request(sa, REQ_DPD, IKE_EXCH_INFORMATIONAL, b) != 0)
+		ike_init__report_down(sa, IKE_INIT_DOWN_DEAD);
 	return;
 again:
 	dpd_arm(sa, now + sa->dpd_ms);
@@ -2602,8 +1881,8 @@ ike_init_new(const struct ike_init_conf *conf, struct timer_heap *th,
 	/* First: ike_init_free disarms them on every path. */
 	timer_init(&sa->t_retx, on_retx, sa);
 	timer_init(&sa->t_dpd, on_dpd, sa);
-	timer_init(&sa->t_rekey, on_rekey, sa);
-	timer_init(&sa->t_ike_rekey, on_ike_rekey, sa);
+	timer_init(&sa->t_rekey, ike_init__on_rekey, sa);
+	timer_init(&sa->t_ike_rekey, ike_init__on_ike_rekey, sa);
 	sa->mode = conf->mode;
 	sa->path = conf->path;
 	sa->path.natt = 0;
@@ -2690,7 +1969,7 @@ ike_init_new(const struct ike_init_conf *conf, struct timer_heap *th,
 	do {
 		if ((r = xform_random(b, sizeof(b))) != 0)
 			goto fail;
-		spi_from_bytes(b, &sa->spi_i);
+		ike_init__spi_from_bytes(b, &sa->spi_i);
 	} while (sa->spi_i == 0);
 	sa->state = IKE_INIT_S_IDLE;
 	ct_wipe(nt_hash, sizeof(nt_hash));
