@@ -326,8 +326,8 @@ ike_init__abandon(struct ike_init *sa, int established)
 	struct buf *b;
 	int r;
 
-	if (!sa->have_sk || ike_init__msg_begin(sa, IKE_EXCH_INFORMATIONAL, 0, 0, &b,
-	    &c) != 0)
+	if (!sa->have_sk || ike_init__msg_begin(sa, IKE_EXCH_INFORMATIONAL, 0,
+	    0, &b, &c) != 0)
 		return;
 	if (established) {
 		memset(&del, 0, sizeof(del));
@@ -1356,7 +1356,8 @@ start_delete(struct ike_init *sa)
 	struct buf *b;
 	int r;
 
-	if ((r = ike_init__msg_begin(sa, IKE_EXCH_INFORMATIONAL, 0, 0, &b, &c)) != 0)
+	if ((r = ike_init__msg_begin(sa, IKE_EXCH_INFORMATIONAL, 0, 0, &b,
+	    &c)) != 0)
 		return r;
 	/* 3.11: the IKE SA is named by the header; no SPI. */
 	memset(&del, 0, sizeof(del));
@@ -1367,7 +1368,8 @@ start_delete(struct ike_init *sa)
 		return r;
 	}
 	sa->delete_pending = 0;
-	return ike_init__send_request(sa, REQ_DELETE, IKE_EXCH_INFORMATIONAL, b);
+	return ike_init__send_request(sa, REQ_DELETE, IKE_EXCH_INFORMATIONAL,
+	    b);
 }
 
 static void
@@ -1459,7 +1461,8 @@ handle_request(struct ike_init *sa, const struct ike_msg_hdr *h,
 			n.type = IKE_N_NO_ADDITIONAL_SAS;
 		else if (sa->have_old || sa->req_kind == REQ_REKEY)
 			n.type = IKE_N_TEMPORARY_FAILURE;
-		else if ((n.type = ike_init__answer_rekey(sa, m, &c, &nc, &grp)) == 0)
+		else if ((n.type = ike_init__answer_rekey(sa, m, &c, &nc,
+		    &grp)) == 0)
 			rekeyed = 1;
 		else if (n.type == ANSWER_NONE) {
 			buf_free(b);
@@ -1594,12 +1597,14 @@ ike_init_input(struct ike_init *sa, struct span dgram,
 			}
 			if (k == REQ_REKEY) {
 				ike_init__req_done(sa);
-				ike_init__rekey_failed(sa, "malformed response", 0);
+				ike_init__rekey_failed(sa,
+				    "malformed response", 0);
 				return;
 			}
 			if (k == REQ_IKE_REKEY) {
 				ike_init__req_done(sa);
-				ike_init__ike_rekey_failed(sa, "malformed response", 0);
+				ike_init__ike_rekey_failed(sa,
+				    "malformed response", 0);
 				return;
 			}
 			ike_init__req_done(sa);
@@ -1705,7 +1710,8 @@ on_retx(struct timer *t, void *arg)
 	sa->retx_at = now + ((uint64_t)sa->retx_base << sa->retx);
 	if (timer_add(sa->th, &sa->t_retx, sa->retx_at) != 0) {
 		if (sa->req_kind == REQ_DPD || sa->req_kind == REQ_DELETE ||
-		    sa->req_kind == REQ_REKEY || sa->req_kind == REQ_DEL_CHILD ||
+		    sa->req_kind == REQ_REKEY ||
+		    sa->req_kind == REQ_DEL_CHILD ||
 		    sa->req_kind == REQ_IKE_REKEY)
 			ike_init__report_down(sa, IKE_INIT_DOWN_DEAD);
 		else

@@ -61,7 +61,8 @@ start_rekey(struct ike_init *sa)
 	if ((r = child_sa_spi_alloc(sa->ops.spi_taken, sa->ops.arg, NULL,
 	    &sa->rk_spi)) != 0 ||
 	    (r = xform_random(sa->rk_ni, sizeof(sa->rk_ni))) != 0 ||
-	    (r = ike_init__msg_begin(sa, IKE_EXCH_CREATE_CHILD_SA, 0, 0, &b, &c)) != 0)
+	    (r = ike_init__msg_begin(sa, IKE_EXCH_CREATE_CHILD_SA, 0, 0, &b,
+	    &c)) != 0)
 		goto out;
 	ike_init__spi4_bytes(ch->spi_in, spi);
 	memset(&n, 0, sizeof(n));
@@ -137,14 +138,16 @@ start_del_child(struct ike_init *sa)
 	del.spi_size = 4;
 	del.nspi = 1;
 	del.spis = span_make(spi, sizeof(spi));
-	if ((r = ike_init__msg_begin(sa, IKE_EXCH_INFORMATIONAL, 0, 0, &b, &c)) != 0)
+	if ((r = ike_init__msg_begin(sa, IKE_EXCH_INFORMATIONAL, 0, 0, &b,
+	    &c)) != 0)
 		return r;
 	if ((r = ike_pld_add_delete(&c, &del)) != 0 ||
 	    (r = ike_sk_seal(&sa->sk, &c, 1)) != 0) {
 		buf_free(b);
 		return r;
 	}
-	return ike_init__send_request(sa, REQ_DEL_CHILD, IKE_EXCH_INFORMATIONAL, b);
+	return ike_init__send_request(sa, REQ_DEL_CHILD,
+	    IKE_EXCH_INFORMATIONAL, b);
 }
 
 /* When to try a failed rekey again: a proposal the gateway will not take
@@ -170,7 +173,8 @@ ike_init__rekey_failed(struct ike_init *sa, const char *why, uint16_t notify)
 	    notify != 0 ? " (" : "", notify != 0 && nn != NULL ? nn : "",
 	    notify != 0 ? ")" : "");
 	if (!ike_init__delete_if_pending(sa))
-		ike_init__rekey_arm(sa, sa->now + retry_ms(sa->rekey_ms, notify));
+		ike_init__rekey_arm(sa, sa->now + retry_ms(sa->rekey_ms,
+		    notify));
 }
 
 /* nc (consumed) replaces the CHILD SA; the old one stays until its
@@ -419,7 +423,8 @@ start_ike_rekey(struct ike_init *sa)
 	}
 	if ((r = sa->irk_dh->keygen(&sa->irk_dhst, NULL, 0,
 	    sa->irk_pub)) != 0 ||
-	    (r = ike_init__msg_begin(sa, IKE_EXCH_CREATE_CHILD_SA, 0, 0, &b, &c)) != 0)
+	    (r = ike_init__msg_begin(sa, IKE_EXCH_CREATE_CHILD_SA, 0, 0, &b,
+	    &c)) != 0)
 		goto out;
 	ni.data = span_make(sa->irk_ni, sizeof(sa->irk_ni));
 	ke.group = sa->prop.dh;
@@ -435,7 +440,8 @@ start_ike_rekey(struct ike_init *sa)
 		goto out;
 	log_debug(SUB_IKE, "rekeying IKE SA %016llx/%016llx",
 	    (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r);
-	r = ike_init__send_request(sa, REQ_IKE_REKEY, IKE_EXCH_CREATE_CHILD_SA, b);
+	r = ike_init__send_request(sa, REQ_IKE_REKEY,
+	    IKE_EXCH_CREATE_CHILD_SA, b);
 	b = NULL;
 out:
 	buf_free(b);
@@ -481,7 +487,8 @@ ike_init__ike_rekey_failed(struct ike_init *sa, const char *why,
 		sa->irk_dhst = NULL;
 	}
 	if (!ike_init__delete_if_pending(sa))
-		ike_init__ike_rekey_arm(sa, sa->now + retry_ms(sa->ike_rekey_ms, notify));
+		ike_init__ike_rekey_arm(sa, sa->now +
+		    retry_ms(sa->ike_rekey_ms, notify));
 }
 
 /*

@@ -99,11 +99,12 @@ rotate(struct ike_ctx *ctx)
 static struct span
 peer_ip(const struct net_path *p)
 {
+	const struct sockaddr_in6 *s6 = (const void *)&p->remote;
+	const struct sockaddr_in *s4 = (const void *)&p->remote;
+
 	if (p->remote.ss_family == AF_INET6)
-		return span_make((const uint8_t *)&((const struct sockaddr_in6 *)
-		    (const void *)&p->remote)->sin6_addr, 16);
-	return span_make((const uint8_t *)&((const struct sockaddr_in *)
-	    (const void *)&p->remote)->sin_addr, 4);
+		return span_make((const uint8_t *)&s6->sin6_addr, 16);
+	return span_make((const uint8_t *)&s4->sin_addr, 4);
 }
 
 /* Writes the cookie of key k for the request into out. */
