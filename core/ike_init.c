@@ -199,6 +199,10 @@ stop(struct ike_init *sa)
 		sa->irk_dh->free(sa->irk_dhst);
 		sa->irk_dhst = NULL;
 	}
+	if (sa->rk_dhst != NULL) {
+		sa->rk_dh->free(sa->rk_dhst);
+		sa->rk_dhst = NULL;
+	}
 	buf_free(sa->req);
 	sa->req = NULL;
 	sa->req_kind = REQ_NONE;

@@ -141,6 +141,12 @@ struct ike_init {
 	struct timer		 t_rekey;
 	uint32_t		 rk_spi;
 	uint8_t			 rk_ni[NONCE_LEN];
+	/* Its KE (1.3.3): the group (the IKE SA's, or the one the gateway
+	 * asked for with INVALID_KE_PAYLOAD: rk_group) and key pair. */
+	uint16_t		 rk_group;
+	const struct xform_dh	*rk_dh;
+	void			*rk_dhst;
+	uint8_t			 rk_pub[XFORM_MAX_DH_PUB_LEN];
 	uint32_t		 old_spi_in, old_spi_out;
 	int			 have_old;
 	/* Our rekeys of the IKE SA (2.18): when the next starts, and the

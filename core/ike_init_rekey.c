@@ -15,6 +15,9 @@
 #include "core/ike_init_int.h"
 #include "core/log.h"
 
+/* Most D-H groups a CHILD SA rekey of ours offers. */
+#define REKEY_GROUPS	8
+
 /* The selectors of ch on our side (mine) or the gateway's: the
  * initiator of the exchange that made it has TSi (2.9). */
 static const struct child_sa_sel *
@@ -40,25 +43,66 @@ ike_init__rekey_arm(struct ike_init *sa, uint64_t at)
 		log_warnx(SUB_IKE, "cannot arm the CHILD SA rekey");
 }
 
+/* The D-H groups our CHILD SA rekey offers: the KE's (group) first,
+ * then the others of our IKE proposals that we can run. Returns how
+ * many (in out, REKEY_GROUPS at most). */
+static size_t
+rekey_groups(const struct ike_init *sa, uint16_t group,
+    uint16_t out[REKEY_GROUPS])
+{
+	const struct cfg_proposal *p;
+	size_t i, j, k, n = 0;
+
+	out[n++] = group;
+	for (i = 0; i < sa->nprops; i++) {
+		if ((p = sa->propv[i]) == NULL)
+			continue;
+		for (j = 0; j < p->ngroup && n < REKEY_GROUPS; j++) {
+			for (k = 0; k < n && out[k] != p->group[j]; k++)
+				;
+			if (k == n && xform_find_dh(p->group[j]) != NULL)
+				out[n++] = p->group[j];
+		}
+	}
+	return n;
+}
+
+/* Drops the key pair of our CHILD SA rekey's KE. */
+static void
+rk_dh_free(struct ike_init *sa)
+{
+	if (sa->rk_dhst != NULL)
+		sa->rk_dh->free(sa->rk_dhst);
+	sa->rk_dhst = NULL;
+}
+
 /* The CREATE_CHILD_SA request that rekeys our CHILD SA: REKEY_SA naming
- * it, our ESP proposals under a new inbound SPI, a new nonce, and the
- * selectors it has (without KE: no PFS). */
+ * it, our ESP proposals under a new inbound SPI with D-H transforms for
+ * our KE's group and NONE (PFS when the gateway wants it), a new nonce,
+ * the KE, and the selectors it has. */
 static int
 start_rekey(struct ike_init *sa)
 {
 	const struct child_sa *ch = &sa->res.child;
 	struct ike_pld_notify n;
 	struct ike_pld_nonce ni;
+	struct ike_pld_ke ke;
 	struct ike_pld_ts tsi, tsr;
 	struct ike_chain c;
 	struct buf *b = NULL;
 	uint8_t spi[4];
+	uint16_t group, groups[REKEY_GROUPS];
 	size_t nours, ntheirs;
 	const struct child_sa_sel *ours = child_ts(ch, 1, &nours);
 	const struct child_sa_sel *theirs = child_ts(ch, 0, &ntheirs);
 	int r;
 
-	if ((r = child_sa_spi_alloc(sa->ops.spi_taken, sa->ops.arg, NULL,
+	group = sa->rk_group != 0 ? sa->rk_group : sa->prop.dh;
+	rk_dh_free(sa);
+	if ((sa->rk_dh = xform_find_dh(group)) == NULL)
+		return -E_NOTSUP;
+	if ((r = sa->rk_dh->keygen(&sa->rk_dhst, NULL, 0, sa->rk_pub)) != 0 ||
+	    (r = child_sa_spi_alloc(sa->ops.spi_taken, sa->ops.arg, NULL,
 	    &sa->rk_spi)) != 0 ||
 	    (r = xform_random(sa->rk_ni, sizeof(sa->rk_ni))) != 0 ||
 	    (r = ike_init__msg_begin(sa, IKE_EXCH_CREATE_CHILD_SA, 0, 0, &b,
@@ -70,9 +114,13 @@ start_rekey(struct ike_init *sa)
 	n.type = IKE_N_REKEY_SA;
 	n.spi = span_make(spi, sizeof(spi));
 	ni.data = span_make(sa->rk_ni, sizeof(sa->rk_ni));
+	ke.group = group;
+	ke.data = span_make(sa->rk_pub, sa->rk_dh->pub_len);
 	if ((r = ike_pld_add_notify(&c, &n)) != 0 ||
-	    (r = ike_prop_add_offer_esp(&c, &sa->esp, sa->rk_spi)) != 0 ||
+	    (r = ike_prop_add_offer_esp_rekey(&c, &sa->esp, sa->rk_spi,
+	    groups, rekey_groups(sa, group, groups))) != 0 ||
 	    (r = ike_pld_add_nonce(&c, &ni)) != 0 ||
+	    (r = ike_pld_add_ke(&c, &ke)) != 0 ||
 	    (r = child_sa_ts_pld(ours, nours, &tsi)) != 0 ||
 	    (r = child_sa_ts_pld(theirs, ntheirs, &tsr)) != 0 ||
 	    (r = ike_pld_add_ts(&c, IKE_PLD_TSI, &tsi)) != 0 ||
@@ -172,6 +220,7 @@ ike_init__rekey_failed(struct ike_init *sa, const char *why, uint16_t notify)
 	    sa->res.child.spi_in, sa->res.child.spi_out, why,
 	    notify != 0 ? " (" : "", notify != 0 && nn != NULL ? nn : "",
 	    notify != 0 ? ")" : "");
+	rk_dh_free(sa);
 	if (!ike_init__delete_if_pending(sa))
 		ike_init__rekey_arm(sa, sa->now + retry_ms(sa->rekey_ms,
 		    notify));
@@ -215,22 +264,38 @@ ike_init__handle_rekey_resp(struct ike_init *sa, const struct ike_msg *m)
 	struct ike_pld_nonce nr;
 	struct child_sa_ts ts;
 	struct child_sa nc;
-	struct span body;
+	struct ike_pld_notify n;
+	struct ike_pld_ke ke;
+	struct span body, gir = span_make(NULL, 0);
+	uint8_t shared[XFORM_MAX_DH_PUB_LEN];
 	size_t nours, ntheirs;
 	const struct child_sa_sel *ours = child_ts(&res->child, 1, &nours);
 	const struct child_sa_sel *theirs = child_ts(&res->child, 0,
 	    &ntheirs);
-	uint16_t nt;
+	uint16_t nt, want, group = sa->rk_dh != NULL ? sa->rk_dh->group : 0;
 	int r;
 
-	if ((nt = ike_init__first_error(m)) != 0) {
+	if ((nt = ike_init__first_error(m)) == IKE_N_INVALID_KE_PAYLOAD &&
+	    ike_msg_find_notify(m, nt, &n) == 0 && n.data.len == 2 &&
+	    (want = (uint16_t)(n.data.p[0] << 8 | n.data.p[1])) != group &&
+	    xform_find_dh(want) != NULL) {
+		/* 1.3.3: again at once, with a KE of the group it names. */
+		log_info(SUB_IKE, "rekey of CHILD SA %08x/%08x: the gateway "
+		    "wants D-H group %u", res->child.spi_in,
+		    res->child.spi_out, want);
+		sa->rk_group = want;
+		ike_init__rekey_arm(sa, sa->now);
+		return;
+	}
+	if (nt != 0) {
 		ike_init__rekey_failed(sa, "refused", nt);
 		return;
 	}
 	memset(&ts, 0, sizeof(ts));
 	if (ike_init__get_pld(m, IKE_PLD_SA, &body) != 0 ||
 	    ike_pld_parse_sa(body, &sa->sa_pld) != 0 ||
-	    ike_prop_accept_esp(&sa->esp, &sa->sa_pld, &esp) != 0 ||
+	    ike_prop_accept_esp_rekey(&sa->esp, &sa->sa_pld, group,
+	    &esp) != 0 ||
 	    ike_init__get_pld(m, IKE_PLD_NONCE, &body) != 0 ||
 	    ike_pld_parse_nonce(body, &nr) != 0 ||
 	    ike_init__get_pld(m, IKE_PLD_TSI, &body) != 0 ||
@@ -242,17 +307,29 @@ ike_init__handle_rekey_resp(struct ike_init *sa, const struct ike_msg *m)
 		ike_init__rekey_failed(sa, "unusable response", 0);
 		return;
 	}
+	/* PFS when the gateway took our group: its KE, of that group. */
+	if (esp.dh != 0 && (ike_init__get_pld(m, IKE_PLD_KE, &body) != 0 ||
+	    ike_pld_parse_ke(body, &ke) != 0 || ke.group != esp.dh ||
+	    ke.data.len != sa->rk_dh->pub_len ||
+	    sa->rk_dh->derive(sa->rk_dhst, ke.data, shared) != 0)) {
+		ike_init__rekey_failed(sa, "unusable response", 0);
+		return;
+	}
+	if (esp.dh != 0)
+		gir = span_make(shared, sa->rk_dh->shared_len);
 	ike_prop_esp_suite(&esp, &suite);
 	if ((r = child_sa_init(&nc, sa->rk_spi, &esp, &ts,
 	    (const struct sockaddr *)&sa->path.remote, sa->now)) != 0 ||
 	    (r = ike_keys_child_derive(&nc.keys, sa->prf,
-	    span_make(sa->keys.sk_d, sa->keys.prf_len), &suite,
-	    span_make(NULL, 0), span_make(sa->rk_ni, sizeof(sa->rk_ni)),
-	    nr.data)) != 0) {
+	    span_make(sa->keys.sk_d, sa->keys.prf_len), &suite, gir,
+	    span_make(sa->rk_ni, sizeof(sa->rk_ni)), nr.data)) != 0) {
+		ct_wipe(shared, sizeof(shared));
 		child_sa_cleanup(&nc);
 		ike_init__rekey_failed(sa, err_str(r), 0);
 		return;
 	}
+	ct_wipe(shared, sizeof(shared));
+	rk_dh_free(sa);
 	/* 2.17: our request again, so our outbound SA takes the "i"
 	 * keys. */
 	nc.we_initiated = 1;

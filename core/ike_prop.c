@@ -729,10 +729,12 @@ ike_prop_accept_ike(const struct cfg_proposal *const *ours, size_t nours,
 	return ike_prop_select_ike(ours, nours, reply, out);
 }
 
-int
-ike_prop_add_offer_esp(struct ike_chain *ch, const struct cfg_esp *ours,
-    uint32_t spi)
+/* The ESP offer, with D-H transforms dh[0..ndh) and NONE when ndh > 0. */
+static int
+offer_esp(struct ike_chain *ch, const struct cfg_esp *ours, uint32_t spi,
+    const uint16_t *dh, size_t ndh)
 {
+	size_t j;
 	struct ike_pld_sa sa;
 	struct ike_pld_prop *p;
 	uint8_t s[4];
@@ -755,6 +757,12 @@ ike_prop_add_offer_esp(struct ike_chain *ch, const struct cfg_esp *ours,
 		if (offer_encr(p, ours->encr, ours->nencr, k) == 0 ||
 		    (!k && offer_integ(p, ours->integ, ours->ninteg) == 0))
 			continue;
+		/* 1.3.3: a rekey with KE offers its group; NONE lets a
+		 * responder without PFS take it without one. */
+		for (j = 0; j < ndh && p->nxf + 3 < IKE_PLD_MAX_XFORMS; j++)
+			set_xf(&p->xf[p->nxf++], IKE_TRANS_DH, dh[j], 0, 0);
+		if (ndh > 0)
+			set_xf(&p->xf[p->nxf++], IKE_TRANS_DH, 0, 0, 0);
 		/* RFC 4303 2.2.1 and 3.3.2: ESN is offered explicitly. */
 		if (ours->esn != CFG_ESN_NO)
 			set_xf(&p->xf[p->nxf++], IKE_TRANS_ESN, IKE_ESN_ON, 0,
@@ -768,6 +776,32 @@ ike_prop_add_offer_esp(struct ike_chain *ch, const struct cfg_esp *ours,
 	if (sa.nprop == 0)
 		return -E_NOENT;
 	return ike_pld_add_sa(ch, &sa);
+}
+
+int
+ike_prop_add_offer_esp(struct ike_chain *ch, const struct cfg_esp *ours,
+    uint32_t spi)
+{
+	return offer_esp(ch, ours, spi, NULL, 0);
+}
+
+int
+ike_prop_add_offer_esp_rekey(struct ike_chain *ch, const struct cfg_esp *ours,
+    uint32_t spi, const uint16_t *dh, size_t ndh)
+{
+	return offer_esp(ch, ours, spi, dh, ndh);
+}
+
+int
+ike_prop_accept_esp_rekey(const struct cfg_esp *ours,
+    const struct ike_pld_sa *reply, uint16_t dh, struct ike_prop_esp *out)
+{
+	if (reply_shape(reply, IKE_PROTO_ESP, 4, dh != 0 ? ESP_TYPES :
+	    ESP_TYPES & ~TBIT(IKE_TRANS_DH), ESP_NEEDED) != 0)
+		return -E_NOENT;
+	/* Without a group of its own in ours, the rekey selection takes a
+	 * D-H transform only when it is NONE or dh, our KE's. */
+	return ike_prop_select_esp_rekey(ours, reply, dh, out);
 }
 
 int

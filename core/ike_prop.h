@@ -234,6 +234,28 @@ int	ike_prop_add_offer_esp(struct ike_chain *ch, const struct cfg_esp *ours,
  * AEAD) and ESN, no D-H, all allowed by ours. Returns 0 or -E_NOENT; *out
  * is written only on success.
  */
+/*
+ * The SA payload of a CREATE_CHILD_SA request that rekeys an ESP CHILD
+ * SA: as ike_prop_add_offer_esp, and with groups each proposal also
+ * offers D-H transforms dh[0..ndh) (dh[0]: the KE's group) and NONE, so
+ * that a responder takes PFS with a group it wants, or none (1.3.3).
+ * Same returns.
+ */
+int	ike_prop_add_offer_esp_rekey(struct ike_chain *ch,
+	    const struct cfg_esp *ours, uint32_t spi, const uint16_t *dh,
+	    size_t ndh) IKE_PROP_WUR;
+
+/*
+ * Checks the reply to that offer as ike_prop_accept_esp does, a D-H
+ * transform allowed when dh (the KE's group) was offered: NONE (out->dh
+ * 0: no PFS) or dh (out->dh: the reply must carry a KE of that group); a
+ * reply that took another group is the caller's INVALID_KE_PAYLOAD case,
+ * refused here. Returns 0 or -E_NOENT.
+ */
+int	ike_prop_accept_esp_rekey(const struct cfg_esp *ours,
+	    const struct ike_pld_sa *reply, uint16_t dh,
+	    struct ike_prop_esp *out) IKE_PROP_WUR;
+
 int	ike_prop_accept_esp(const struct cfg_esp *ours,
 	    const struct ike_pld_sa *reply, struct ike_prop_esp *out)
 	    IKE_PROP_WUR;

@@ -919,6 +919,77 @@ test_esp_rekey(void)
 	is_int(c.dh, 0, "... without a key exchange (1.2)");
 }
 
+/* Our own CHILD SA rekey (the initiator's side of 1.3.3): the offer
+ * carries our groups and NONE; the responder's choice is accepted when
+ * it is NONE or the KE's group, refused when it took another group. */
+static void
+test_esp_rekey_offer(void)
+{
+	static const uint16_t groups[2] = { XFORM_DH_ECP256,
+	    XFORM_DH_CURVE25519 };
+	static struct ike_pld_sa offer, back;
+	static struct cfg_esp e, gw;
+	struct ike_prop_esp c, got;
+	struct ike_chain ch;
+	struct ike_pld_hdr h;
+	struct span chain, body;
+	size_t i;
+	int shape = 1;
+
+	e = e_default;
+	buf_reset(b);
+	ike_pld_chain_init(&ch, b);
+	is_int(ike_prop_add_offer_esp_rekey(&ch, &e, 0x3000, groups, 2), 0,
+	    "rekey offer: encodes");
+	chain = buf_span(b);
+	if (ike_pld_next(&chain, ch.first, &h, &body) != 0 ||
+	    ike_pld_parse_sa(body, &offer) != 0) {
+		ok(0, "rekey offer: decodes");
+		return;
+	}
+	for (i = 0; i < offer.nprop; i++)
+		shape &= has(&offer.prop[i], IKE_TRANS_DH, XFORM_DH_ECP256,
+		    0) && has(&offer.prop[i], IKE_TRANS_DH,
+		    XFORM_DH_CURVE25519, 0) &&
+		    has(&offer.prop[i], IKE_TRANS_DH, 0, 0);
+	ok(offer.nprop == 2 && shape, "rekey offer: each proposal offers "
+	    "ecp256, curve25519 and NONE");
+	/* A gateway without PFS takes NONE: accepted, no key exchange. */
+	gw = e_default;
+	is_int(ike_prop_select_esp_rekey(&gw, &offer, XFORM_DH_ECP256, &c),
+	    0, "gateway without pfs: chooses");
+	is_int(c.dh, 0, "... NONE");
+	if (reply_esp(&c, 0x4000, &body) != 0 ||
+	    ike_pld_parse_sa(body, &back) != 0)
+		ok(0, "... reply");
+	else
+		ok(ike_prop_accept_esp_rekey(&e, &back, XFORM_DH_ECP256,
+		    &got) == 0 && got.dh == 0, "... accepted without PFS");
+	/* A gateway with pfs = our KE's group: PFS with it. */
+	gw.pfs = XFORM_DH_ECP256;
+	is_int(ike_prop_select_esp_rekey(&gw, &offer, XFORM_DH_ECP256, &c),
+	    0, "gateway with pfs 19: chooses");
+	if (reply_esp(&c, 0x4000, &body) != 0 ||
+	    ike_pld_parse_sa(body, &back) != 0)
+		ok(0, "... reply");
+	else
+		ok(ike_prop_accept_esp_rekey(&e, &back, XFORM_DH_ECP256,
+		    &got) == 0 && got.dh == XFORM_DH_ECP256,
+		    "... accepted with ecp256");
+	/* A gateway with pfs = another of our groups: it chooses that one
+	 * (and answers INVALID_KE_PAYLOAD); such a reply is refused. */
+	gw.pfs = XFORM_DH_CURVE25519;
+	is_int(ike_prop_select_esp_rekey(&gw, &offer, XFORM_DH_ECP256, &c),
+	    0, "gateway with pfs 31: chooses");
+	is_int(c.dh, XFORM_DH_CURVE25519, "... curve25519, not our KE's");
+	if (reply_esp(&c, 0x4000, &body) != 0 ||
+	    ike_pld_parse_sa(body, &back) != 0)
+		ok(0, "... reply");
+	else
+		is_int(ike_prop_accept_esp_rekey(&e, &back, XFORM_DH_ECP256,
+		    &got), -E_NOENT, "... a reply with it is refused");
+}
+
 int
 main(void)
 {
@@ -936,6 +1007,7 @@ main(void)
 	test_ike_reply();
 	test_esp();
 	test_esp_rekey();
+	test_esp_rekey_offer();
 	buf_free(b);
 	xform_cleanup();
 	return done_testing();

@@ -8,8 +8,10 @@
 # the client's counters carry over the replaced SAs; the client stops
 # cleanly. The client rekeys its IKE SA too (ike_rekey = 4 s, 2.18): the
 # gateway is left with one IKE SA, under the SPIs the client logged last,
-# the CHILD SA carrying on. Last, strongSwan rekeys (every 3 s, with
-# ECP-256 PFS) and ikeclient answers, with the same checks.
+# the CHILD SA carrying on. Against ikegated requiring PFS (pfs = 21),
+# the client's rekeys carry a KE of the group the gateway names with
+# INVALID_KE_PAYLOAD. Last, strongSwan rekeys (every 3 s, with ECP-256
+# PFS) and ikeclient answers, with the same checks.
 test_description='ikeclient rekeys its CHILD SA'
 . "$SRCDIR/t/lib.sh"
 . "$SRCDIR/t/interop/lib.sh"
@@ -29,15 +31,16 @@ cstat() {
 	    sed -n "s/^$2: //p"
 }
 # newest LOG: "IN OUT", the SPIs of the client's newest CHILD SA.
+HEX='\([0-9a-f]*\)'
 newest() {
-	sed -n 's/.*CHILD SA rekeyed[a-z ]*: \([0-9a-f]*\)\/\([0-9a-f]*\) replaces.*/\1 \2/p' \
+	sed -n "s/.*CHILD SA rekeyed[a-z ]*: $HEX\/$HEX replaces.*/\1 \2/p" \
 	    "$1" | tail -n 1
 }
 # newest_ike LOG: "SPIi SPIr" of the client's newest IKE SA ("" before
 # its first rekey).
 newest_ike() {
-	sed -n 's/.*IKE SA rekeyed: \([0-9a-f]*\)\/\([0-9a-f]*\) replaces.*/\1 \2/p' \
-	    "$1" | tail -n 1
+	sed -n "s/.*IKE SA rekeyed: $HEX\/$HEX replaces.*/\1 \2/p" "$1" |
+	    tail -n 1
 }
 # vip LOG: the address the client got.
 vip() {
@@ -99,6 +102,41 @@ test_expect_success 'ikegated: same SPIs, the replaced SAs gone' '
 '
 test_expect_success 'ikegated: the client stops cleanly' '
 	cstop "$TRASH/c1.pid" "$TRASH/c1.log" &&
+	wait_for "[ -z \"\$(ikeg_field spi_in)\" ]" 5 &&
+	ikeg_check_clean alicepw
+'
+
+# 1b. ikegated whose ESP requires PFS with ECP-521 (pfs = 21): the
+# client's first rekey offers the IKE SA's group (ECP-256), is answered
+# INVALID_KE_PAYLOAD(21) and goes again at once with an ECP-521 KE.
+ikeg_pfs_settled() {
+	set -- $(newest "$TRASH/c4.log")
+	[ -n "$1" ] && [ "$(ikeg_field spi_out)" = "$1" ] &&
+	[ "$(ikeg_field spi_in)" = "$2" ] &&
+	ikectl_gw show dataplane | grep -F "1 inbound and 1 outbound SAs"
+}
+test_expect_success 'ikegated whose ESP requires PFS with ECP-521' '
+	mv "$TRASH/ikegated.log" "$TRASH/ikegated.log.1" &&
+	ikeg_config "$TRASH/gw4.ini" esp_enc=aes-gcm-256 esp_integ= &&
+	sed -i "/^esn = /a pfs = 21" "$TRASH/gw4.ini" &&
+	grep -F "pfs = 21" "$TRASH/gw4.ini" &&
+	ikeg_start "$TRASH/gw4.ini" &&
+	ikec_config "$TRASH/c4.ini" pw="$TRASH/pw" sock="$TRASH/c4.sock" \
+	    extra="rekey = 3" &&
+	netns_spawn cli "$TRASH/c4.pid" "$TRASH/c4.log" \
+	    "$TOP/ikeclient" -d -c "$TRASH/c4.ini" &&
+	wait_for "[ -n \"\$(vip \"$TRASH/c4.log\")\" ]" 15
+'
+test_expect_success 'PFS: no ping lost, each rekey with an ECP-521 KE' '
+	pings "$TRASH/c4.log" "$TRASH/c4.sock" &&
+	grep -F "the gateway wants D-H group 21" "$TRASH/c4.log" &&
+	[ "$(grep -c "rekeyed: now.* with PFS" "$TRASH/ikegated.log")" \
+	    -ge 2 ] &&
+	! grep -F "failed" "$TRASH/c4.log" &&
+	wait_for ikeg_pfs_settled 5 && ikeg_pfs_settled
+'
+test_expect_success 'PFS: the client stops cleanly' '
+	cstop "$TRASH/c4.pid" "$TRASH/c4.log" &&
 	wait_for "[ -z \"\$(ikeg_field spi_in)\" ]" 5 &&
 	ikeg_check_clean alicepw
 '
