@@ -149,15 +149,6 @@ copy_span(struct buf **dst, struct span s)
 	return buf_add_span(*dst, s);
 }
 
-void
-ike_init__spi_bytes(uint64_t v, uint8_t out[8])
-{
-	int i;
-
-	for (i = 0; i < 8; i++)
-		out[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
 /* The 8-byte SPI (IKE) in b, network order. */
 void
 ike_init__spi_from_bytes(const uint8_t b[8], uint64_t *v)
@@ -600,8 +591,8 @@ handle_init_resp(struct ike_init *sa, const struct ike_msg *m,
 	memcpy(sa->nr, nr.data.p, nr.data.len);
 	sa->nr_len = nr.data.len;
 	ike_prop_ike_suite(&sa->prop, &suite);
-	ike_init__spi_bytes(sa->spi_i, spi_i);
-	ike_init__spi_bytes(sa->spi_r, spi_r);
+	ike_keys_spi_put(sa->spi_i, spi_i);
+	ike_keys_spi_put(sa->spi_r, spi_r);
 	if ((sa->prf = ike_prop_prf(&sa->prop)) == NULL ||
 	    ike_keys_skeyseed(sa->prf, span_make(sa->ni, sizeof(sa->ni)),
 	    nr.data, span_make(shared, sa->dh->shared_len), skeyseed) != 0 ||

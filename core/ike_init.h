@@ -185,8 +185,9 @@ struct ike_init_conf {
 	/* Our dead peer detection: probe after this much silence (0: off). */
 	unsigned		 dpd_ms;
 	/* Rekey the CHILD SA this long after it was made (0: never; needs
-	 * ops.child_rekeyed): CREATE_CHILD_SA with REKEY_SA and our ESP
-	 * proposals, without PFS; then a DELETE of the old one (1.3.3). */
+	 * ops.child_rekeyed): CREATE_CHILD_SA with REKEY_SA, our ESP
+	 * proposals with our groups and NONE, and a KE (PFS when the gateway
+	 * wants it); then a DELETE of the old one (1.3.3). */
 	unsigned		 rekey_ms;
 	/* Rekey the IKE SA this long after it was made (0: never):
 	 * CREATE_CHILD_SA with its algorithms, a new SPIi and KE (2.18); the

@@ -172,7 +172,6 @@ struct ike_init {
 /* ike_init.c: the monotonic time a timer callback runs at. */
 uint64_t ike_init__clock_now(struct ike_init *sa, uint64_t deadline);
 /* ike_init.c: SPIs to and from network order. */
-void	ike_init__spi_bytes(uint64_t v, uint8_t out[8]);
 void	ike_init__spi_from_bytes(const uint8_t b[8], uint64_t *v);
 void	ike_init__spi4_bytes(uint32_t v, uint8_t out[4]);
 /* ike_init.c: reports the end of the SA (or of its CHILD SA); the last

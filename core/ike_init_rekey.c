@@ -620,8 +620,8 @@ ike_init__handle_ike_rekey_resp(struct ike_init *sa, const struct ike_msg *m)
 	}
 	memset(&nk, 0, sizeof(nk));
 	memset(&nsk, 0, sizeof(nsk));
-	ike_init__spi_bytes(sa->irk_spi, spi_i);
-	ike_init__spi_bytes(new_r, spi_r);
+	ike_keys_spi_put(sa->irk_spi, spi_i);
+	ike_keys_spi_put(new_r, spi_r);
 	ike_prop_ike_suite(&choice, &suite);
 	if ((r = sa->irk_dh->derive(sa->irk_dhst, ke.data, shared)) != 0 ||
 	    (r = ike_keys_skeyseed_rekey(sa->prf, span_make(sa->keys.sk_d,

@@ -316,16 +316,13 @@ ike_keys_natd(uint64_t spi_i, uint64_t spi_r, const struct sockaddr_storage *ss,
     uint8_t *out)
 {
 	const struct xform_md *sha1 = xform_find_md(XFORM_HASH_SHA1);
-	uint8_t spis[16];
+	uint8_t spis[2 * IKE_KEYS_SPI_LEN];
 	struct span v[3];
-	int i;
 
 	if (sha1 == NULL)
 		return -E_NOTSUP;
-	for (i = 0; i < 8; i++) {
-		spis[i] = (uint8_t)(spi_i >> (56 - 8 * i));
-		spis[8 + i] = (uint8_t)(spi_r >> (56 - 8 * i));
-	}
+	ike_keys_spi_put(spi_i, spis);
+	ike_keys_spi_put(spi_r, spis + 8);
 	v[0] = span_make(spis, sizeof(spis));
 	if (ss->ss_family == AF_INET) {
 		const struct sockaddr_in *s4 = (const void *)ss;
@@ -376,4 +373,13 @@ ike_keys_natd_check(const struct ike_msg *m, uint64_t spi_i, uint64_t spi_r,
 	}
 	*nat_peer = found_src && !match_src;
 	*nat_local = found_dst && !match_dst;
+}
+
+void
+ike_keys_spi_put(uint64_t v, uint8_t out[static IKE_KEYS_SPI_LEN])
+{
+	int i;
+
+	for (i = 0; i < IKE_KEYS_SPI_LEN; i++)
+		out[i] = (uint8_t)(v >> (56 - 8 * i));
 }

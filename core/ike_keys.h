@@ -113,6 +113,10 @@ int	ike_keys_skeyseed_rekey(const struct xform_mac *prf,
 	    struct span sk_d_old, struct span g_ir, struct span ni,
 	    struct span nr, uint8_t *skeyseed) IKE_KEYS_WUR;
 
+/* Writes the IKE SPI v in network order (as ike_keys_derive and the
+ * wire take it). */
+void	ike_keys_spi_put(uint64_t v, uint8_t out[static IKE_KEYS_SPI_LEN]);
+
 /*
  * Derives the seven IKE SA keys into *k from skeyseed (prf->out_len bytes)
  * with prf+ over Ni | Nr | SPIi | SPIr, sized by suite. Returns 0, an

@@ -113,12 +113,10 @@ cookie_make(struct ike_cookies *ck, struct ike_cookie_key *k,
     const struct ike_msg_hdr *h, struct span ni, const struct net_path *p,
     uint8_t out[IKE_COOKIE_LEN])
 {
-	uint8_t spi[8];
+	uint8_t spi[IKE_KEYS_SPI_LEN];
 	struct span v[3];
-	int i;
 
-	for (i = 0; i < 8; i++)
-		spi[i] = (uint8_t)(h->spi_i >> (56 - 8 * i));
+	ike_keys_spi_put(h->spi_i, spi);
 	v[0] = span_make(spi, sizeof(spi));
 	v[1] = ni;
 	v[2] = peer_ip(p);

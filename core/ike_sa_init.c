@@ -223,10 +223,8 @@ ike_sa__handle_init(struct ike_ctx *ctx, const struct ike_msg *m,
 	ike_prop_ike_suite(&choice, &suite);
 	if ((sa->prf = ike_prop_prf(&choice)) == NULL)
 		goto fail;
-	for (i = 0; i < 8; i++) {
-		spi_i[i] = (uint8_t)(sa->spi_i >> (56 - 8 * i));
-		spi_r[i] = (uint8_t)(sa->spi_r >> (56 - 8 * i));
-	}
+	ike_keys_spi_put(sa->spi_i, spi_i);
+	ike_keys_spi_put(sa->spi_r, spi_r);
 	if ((r = ike_keys_skeyseed(sa->prf, ni.data,
 	    span_make(sa->nr, sizeof(sa->nr)),
 	    span_make(shared, dh->shared_len), skeyseed)) != 0 ||

@@ -96,7 +96,6 @@ ike_sa__rekey_ike(struct ike_sa *sa, const struct ike_msg_hdr *req,
 	uint8_t skeyseed[XFORM_MAX_HASH_LEN], spi_i[8], spi_r[8], grp[2];
 	char ps[NET_ADDRSTRLEN], algs[64];
 	uint16_t want;
-	size_t i;
 	int r = -E_INTERNAL;
 
 	ike_sa__peer_str(sa, ps, sizeof(ps));
@@ -171,10 +170,8 @@ ike_sa__rekey_ike(struct ike_sa *sa, const struct ike_msg_hdr *req,
 	ike_prop_ike_suite(&choice, &suite);
 	if ((n->prf = ike_prop_prf(&choice)) == NULL)
 		goto fail;
-	for (i = 0; i < 8; i++) {
-		spi_i[i] = (uint8_t)(n->spi_i >> (56 - 8 * i));
-		spi_r[i] = (uint8_t)(n->spi_r >> (56 - 8 * i));
-	}
+	ike_keys_spi_put(n->spi_i, spi_i);
+	ike_keys_spi_put(n->spi_r, spi_r);
 	if ((r = ike_keys_skeyseed_rekey(sa->prf,
 	    span_make(sa->keys.sk_d, sa->keys.prf_len),
 	    span_make(shared, dh->shared_len), ni.data,
