@@ -181,9 +181,17 @@ ikectl_gw() {
 	timeout 10 ip netns exec "$GW_NS" "$TOP/ikectl" -s "$IKEG_SOCK" "$@"
 }
 
+# ikeg_field FIELD [SPI_I]: FIELD of the first IKE SA (whose SPIi starts
+# with SPI_I, if given) in `ikectl show sa --json`; empty if absent.
 ikeg_field() {
+	ikectl_gw show sa --json | ikeg_json_field "$@"
+}
+
+# ikeg_json_field FIELD [SPI_I] < JSON: ikeg_field on a saved `show sa
+# --json`, for checks that need one consistent look.
+ikeg_json_field() {
 	# One SA a line; then "FIELD":"string" or "FIELD":number/boolean.
-	ikectl_gw show sa --json | sed 's/},{"spi_i"/}\n{"spi_i"/g' |
+	sed 's/},{"spi_i"/}\n{"spi_i"/g' |
 	    grep -F "\"spi_i\":\"${2:-}" | head -n 1 |
 	    sed -n -e "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" \
 	    -e "t" -e "s/.*\"$1\":\([^,}\"]*\)[,}].*/\1/p"

@@ -576,9 +576,14 @@ swan_list_sas() { swan_ctl "$1" --list-sas; }
 # local-vips, remote-host, nat-remote); empty if absent. IKE_SA keys come
 # before the child-sas section, so the first match is the IKE_SA's.
 swan_sa_field() {
-	swan_ctl "$1" --list-sas --raw |
-	    sed -n "s/^list-sa event {\(${3:-[^ ]*}\) {/\1 {/p" | head -n 1 |
-	    tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1 | tr -d '[]'
+	swan_ctl "$1" --list-sas --raw | swan_raw_sa_field "$2" "$3"
+}
+
+# swan_raw_sa_field KEY [IKE] < RAW: swan_sa_field on a saved
+# `swanctl --list-sas --raw`, for checks that need one consistent look.
+swan_raw_sa_field() {
+	sed -n "s/^list-sa event {\(${2:-[^ ]*}\) {/\1 {/p" | head -n 1 |
+	    tr ' ' '\n' | sed -n "s/^$1=//p" | head -n 1 | tr -d '[]'
 }
 
 # swan_child_field DIR KEY [IKE]: the value of KEY in the first installed
@@ -586,12 +591,17 @@ swan_sa_field() {
 # given), e.g. spi-in, spi-out, encr-alg, integ-alg, encap; empty if
 # absent.
 swan_child_field() {
-	swan_ctl "$1" --list-sas --raw |
-	    sed -n "s/^list-sa event {\(${3:-[^ ]*}\) {/\1 {/p" | head -n 1 |
+	swan_ctl "$1" --list-sas --raw | swan_raw_child_field "$2" "$3"
+}
+
+# swan_raw_child_field KEY [IKE] < RAW: swan_child_field on a saved
+# `swanctl --list-sas --raw`.
+swan_raw_child_field() {
+	sed -n "s/^list-sa event {\(${2:-[^ ]*}\) {/\1 {/p" | head -n 1 |
 	    sed -n 's/^.* child-sas {//p' |
 	    sed 's/} \([^ ]* {name=\)/}\n\1/g' | grep -F state=INSTALLED |
 	    head -n 1 |
-	    tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1 | tr -d '[]'
+	    tr ' ' '\n' | sed -n "s/^$1=//p" | head -n 1 | tr -d '[]'
 }
 
 # swan_gateway DIR CONN key=value...: a remote-access gateway connection.
