@@ -362,6 +362,15 @@ child_sa_sel_str(const struct child_sa_sel *sel, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -E_RANGE : 0;
 }
 
+void
+child_sa_spi_put(uint32_t spi, uint8_t out[4])
+{
+	out[0] = (uint8_t)(spi >> 24);
+	out[1] = (uint8_t)(spi >> 16);
+	out[2] = (uint8_t)(spi >> 8);
+	out[3] = (uint8_t)spi;
+}
+
 int
 child_sa_spi_alloc(child_sa_spi_taken_fn *taken, void *arg,
     child_sa_rand_fn *rnd, uint32_t *spi)

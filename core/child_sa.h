@@ -171,6 +171,9 @@ typedef int child_sa_rand_fn(void *p, size_t n);
 int	child_sa_spi_alloc(child_sa_spi_taken_fn *taken, void *arg,
 	    child_sa_rand_fn *rnd, uint32_t *spi) CHILD_SA_WUR;
 
+/* Writes the ESP SPI spi to out in network order, as payloads carry it. */
+void	child_sa_spi_put(uint32_t spi, uint8_t out[4]);
+
 /*
  * Initializes *c (caller's storage): spi_in (ours, at least 256), the
  * transforms prop (copied; spi_out is prop->peer_spi), the selectors ts

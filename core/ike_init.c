@@ -159,16 +159,6 @@ ike_init__spi_from_bytes(const uint8_t b[8], uint64_t *v)
 		*v = *v << 8 | b[i];
 }
 
-/* A 4-byte SPI (ESP) in network order. */
-void
-ike_init__spi4_bytes(uint32_t v, uint8_t out[4])
-{
-	out[0] = (uint8_t)(v >> 24);
-	out[1] = (uint8_t)(v >> 16);
-	out[2] = (uint8_t)(v >> 8);
-	out[3] = (uint8_t)v;
-}
-
 static void
 set_port(struct sockaddr_storage *ss, uint16_t port)
 {
@@ -458,22 +448,6 @@ ike_init_start(struct ike_init *sa, uint64_t now_ms)
 	return 0;
 }
 
-/* Returns the type of the first error notify of m (2.21, below 16384),
- * or 0. */
-uint16_t
-ike_init__first_error(const struct ike_msg *m)
-{
-	struct ike_pld_notify n;
-	size_t i;
-
-	for (i = 0; i < m->npld; i++)
-		if (m->pld[i].type == IKE_PLD_NOTIFY &&
-		    ike_pld_parse_notify(m->pld[i].body, &n) == 0 &&
-		    n.type != 0 && n.type <= IKE_N_ERROR_MAX)
-			return n.type;
-	return 0;
-}
-
 int
 ike_init__get_pld(const struct ike_msg *m, uint8_t t, struct span *body)
 {
@@ -559,7 +533,7 @@ handle_init_resp(struct ike_init *sa, const struct ike_msg *m,
 			fail(sa, IKE_INIT_ERR_INTERNAL, 0);
 		return;
 	}
-	if ((nt = ike_init__first_error(m)) != 0) {
+	if ((nt = ike_msg_first_error(m)) != 0) {
 		fail(sa, nt == IKE_N_NO_PROPOSAL_CHOSEN ?
 		    IKE_INIT_ERR_NO_PROPOSAL : IKE_INIT_ERR_PROTOCOL, nt);
 		return;
@@ -1048,7 +1022,7 @@ finish_child(struct ike_init *sa, const struct ike_msg *m)
 	uint16_t nt;
 	int r;
 
-	if ((nt = ike_init__first_error(m)) != 0) {
+	if ((nt = ike_msg_first_error(m)) != 0) {
 		ike_init__abandon(sa, 1);
 		fail(sa, IKE_INIT_ERR_CHILD, nt);
 		return;
@@ -1190,7 +1164,7 @@ handle_eap(struct ike_init *sa, const struct ike_msg *m)
 	    ike_pld_parse_eap(body, &ep) != 0 ||
 	    eap_parse(ep.msg, &pkt) != 0) {
 		ike_init__abandon(sa, 0);
-		fail(sa, IKE_INIT_ERR_PROTOCOL, ike_init__first_error(m));
+		fail(sa, IKE_INIT_ERR_PROTOCOL, ike_msg_first_error(m));
 		return;
 	}
 	switch (pkt.code) {
@@ -1211,7 +1185,7 @@ handle_eap(struct ike_init *sa, const struct ike_msg *m)
 		break;
 	case EAP_CODE_FAILURE:
 		fail(sa, sa->eap_failing ? sa->eap_fail : IKE_INIT_ERR_AUTH,
-		    ike_init__first_error(m));
+		    ike_msg_first_error(m));
 		return;
 	case EAP_CODE_REQUEST:
 		if ((e = buf_new(EAP_MAX_LEN)) == NULL) {
@@ -1271,7 +1245,7 @@ handle_eap(struct ike_init *sa, const struct ike_msg *m)
 static void
 handle_auth_resp(struct ike_init *sa, const struct ike_msg *m)
 {
-	uint16_t nt = ike_init__first_error(m);
+	uint16_t nt = ike_msg_first_error(m);
 	int r;
 
 	if (ike_msg_find(m, IKE_PLD_AUTH, 0) < 0) {
@@ -1307,7 +1281,7 @@ handle_eap_resp(struct ike_init *sa, const struct ike_msg *m)
 	uint16_t nt;
 
 	if (ike_msg_find(m, IKE_PLD_EAP, 0) < 0) {
-		nt = ike_init__first_error(m);
+		nt = ike_msg_first_error(m);
 		fail(sa, nt == IKE_N_AUTHENTICATION_FAILED ?
 		    IKE_INIT_ERR_AUTH : IKE_INIT_ERR_PROTOCOL, nt);
 		return;
@@ -1326,7 +1300,7 @@ handle_final_resp(struct ike_init *sa, const struct ike_msg *m)
 	uint16_t nt;
 
 	if (ike_init__get_pld(m, IKE_PLD_AUTH, &body) != 0) {
-		nt = ike_init__first_error(m);
+		nt = ike_msg_first_error(m);
 		fail(sa, nt == IKE_N_AUTHENTICATION_FAILED ?
 		    IKE_INIT_ERR_AUTH : IKE_INIT_ERR_PROTOCOL, nt);
 		return;
@@ -1480,7 +1454,7 @@ handle_request(struct ike_init *sa, const struct ike_msg_hdr *h,
 		if (del_old)
 			mine[nours++] = sa->old_spi_in;
 		for (i = 0; i < nours; i++)
-			ike_init__spi4_bytes(mine[i], ours + 4 * i);
+			child_sa_spi_put(mine[i], ours + 4 * i);
 		memset(&odel, 0, sizeof(odel));
 		odel.proto = IKE_PROTO_ESP;
 		odel.spi_size = 4;

@@ -171,9 +171,8 @@ struct ike_init {
 
 /* ike_init.c: the monotonic time a timer callback runs at. */
 uint64_t ike_init__clock_now(struct ike_init *sa, uint64_t deadline);
-/* ike_init.c: SPIs to and from network order. */
+/* ike_init.c: an 8-byte SPI from network order. */
 void	ike_init__spi_from_bytes(const uint8_t b[8], uint64_t *v);
-void	ike_init__spi4_bytes(uint32_t v, uint8_t out[4]);
 /* ike_init.c: reports the end of the SA (or of its CHILD SA); the last
  * thing done with sa. */
 void	ike_init__report_down(struct ike_init *sa, enum ike_init_down why);
@@ -190,8 +189,6 @@ int	ike_init__msg_begin(struct ike_init *sa, uint8_t exch, int response,
 /* ike_init.c: a DELETE of the IKE SA (established) or an
  * AUTHENTICATION_FAILED, sent once without waiting for an answer. */
 void	ike_init__abandon(struct ike_init *sa, int established);
-/* ike_init.c: the first error notify of m, or 0. */
-uint16_t ike_init__first_error(const struct ike_msg *m);
 /* ike_init.c: the body of m's payload of type t. Returns 0 or -E_NOENT. */
 int	ike_init__get_pld(const struct ike_msg *m, uint8_t t,
 	    struct span *body);

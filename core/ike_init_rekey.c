@@ -108,7 +108,7 @@ start_rekey(struct ike_init *sa)
 	    (r = ike_init__msg_begin(sa, IKE_EXCH_CREATE_CHILD_SA, 0, 0, &b,
 	    &c)) != 0)
 		goto out;
-	ike_init__spi4_bytes(ch->spi_in, spi);
+	child_sa_spi_put(ch->spi_in, spi);
 	memset(&n, 0, sizeof(n));
 	n.proto = IKE_PROTO_ESP;
 	n.type = IKE_N_REKEY_SA;
@@ -180,7 +180,7 @@ start_del_child(struct ike_init *sa)
 	uint8_t spi[4];
 	int r;
 
-	ike_init__spi4_bytes(sa->old_spi_in, spi);
+	child_sa_spi_put(sa->old_spi_in, spi);
 	memset(&del, 0, sizeof(del));
 	del.proto = IKE_PROTO_ESP;
 	del.spi_size = 4;
@@ -275,7 +275,7 @@ ike_init__handle_rekey_resp(struct ike_init *sa, const struct ike_msg *m)
 	uint16_t nt, want, group = sa->rk_dh != NULL ? sa->rk_dh->group : 0;
 	int r;
 
-	if ((nt = ike_init__first_error(m)) == IKE_N_INVALID_KE_PAYLOAD &&
+	if ((nt = ike_msg_first_error(m)) == IKE_N_INVALID_KE_PAYLOAD &&
 	    ike_msg_find_notify(m, nt, &n) == 0 && n.data.len == 2 &&
 	    (want = (uint16_t)(n.data.p[0] << 8 | n.data.p[1])) != group &&
 	    xform_find_dh(want) != NULL) {
@@ -388,7 +388,7 @@ ike_init__answer_rekey(struct ike_init *sa, const struct ike_msg *m,
 	uint16_t nt = 0;
 	int have_ke;
 
-	ike_init__spi4_bytes(cur->spi_out, spi);
+	child_sa_spi_put(cur->spi_out, spi);
 	if (ike_msg_find_notify(m, IKE_N_REKEY_SA, &n) != 0)
 		return IKE_N_NO_ADDITIONAL_SAS;	/* one CHILD SA is enough */
 	if (n.proto != IKE_PROTO_ESP || !span_eq(n.spi, span_make(spi, 4)))
@@ -594,7 +594,7 @@ ike_init__handle_ike_rekey_resp(struct ike_init *sa, const struct ike_msg *m)
 	uint16_t nt;
 	int r;
 
-	if ((nt = ike_init__first_error(m)) != 0) {
+	if ((nt = ike_msg_first_error(m)) != 0) {
 		ike_init__ike_rekey_failed(sa, "refused", nt);
 		return;
 	}

@@ -282,6 +282,20 @@ ike_msg_find_notify(const struct ike_msg *m, uint16_t ntype,
 	return -E_NOENT;
 }
 
+uint16_t
+ike_msg_first_error(const struct ike_msg *m)
+{
+	struct ike_pld_notify n;
+	size_t i;
+
+	for (i = 0; i < m->npld; i++)
+		if (m->pld[i].type == IKE_PLD_NOTIFY &&
+		    ike_pld_parse_notify(m->pld[i].body, &n) == 0 &&
+		    n.type != 0 && n.type <= IKE_N_ERROR_MAX)
+			return n.type;
+	return 0;
+}
+
 int
 ike_msg_begin(struct ike_chain *c, struct buf *b, const struct ike_msg_hdr *h)
 {

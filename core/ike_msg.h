@@ -147,6 +147,10 @@ int	ike_msg_find(const struct ike_msg *m, uint8_t type, size_t from);
 int	ike_msg_find_notify(const struct ike_msg *m, uint16_t ntype,
 	    struct ike_pld_notify *out) IKE_MSG_WUR;
 
+/* Returns the type of m's first well-formed error Notify (RFC 7296 3.10.1:
+ * types 1 to IKE_N_ERROR_MAX), or 0 when it has none. */
+uint16_t ike_msg_first_error(const struct ike_msg *m);
+
 /*
  * Building. ike_msg_begin() appends header *h (its next and len ignored)
  * to b (borrowed for the life of c) and starts the chain behind it.
