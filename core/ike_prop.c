@@ -729,7 +729,8 @@ ike_prop_accept_ike(const struct cfg_proposal *const *ours, size_t nours,
 	return ike_prop_select_ike(ours, nours, reply, out);
 }
 
-/* The ESP offer, with D-H transforms dh[0..ndh) and NONE when ndh > 0. */
+/* The ESP offer, with D-H transforms dh[0..ndh) and NONE when ndh > 0
+ * and ours does not require PFS. */
 static int
 offer_esp(struct ike_chain *ch, const struct cfg_esp *ours, uint32_t spi,
     const uint16_t *dh, size_t ndh)
@@ -758,10 +759,11 @@ offer_esp(struct ike_chain *ch, const struct cfg_esp *ours, uint32_t spi,
 		    (!k && offer_integ(p, ours->integ, ours->ninteg) == 0))
 			continue;
 		/* 1.3.3: a rekey with KE offers its group; NONE lets a
-		 * responder without PFS take it without one. */
+		 * responder without PFS take it without one, unless ours
+		 * requires PFS. */
 		for (j = 0; j < ndh && p->nxf + 3 < IKE_PLD_MAX_XFORMS; j++)
 			set_xf(&p->xf[p->nxf++], IKE_TRANS_DH, dh[j], 0, 0);
-		if (ndh > 0)
+		if (ndh > 0 && ours->pfs == 0)
 			set_xf(&p->xf[p->nxf++], IKE_TRANS_DH, 0, 0, 0);
 		/* RFC 4303 2.2.1 and 3.3.2: ESN is offered explicitly. */
 		if (ours->esn != CFG_ESN_NO)

@@ -238,8 +238,8 @@ int	ike_prop_add_offer_esp(struct ike_chain *ch, const struct cfg_esp *ours,
  * The SA payload of a CREATE_CHILD_SA request that rekeys an ESP CHILD
  * SA: as ike_prop_add_offer_esp, and with groups each proposal also
  * offers D-H transforms dh[0..ndh) (dh[0]: the KE's group) and NONE, so
- * that a responder takes PFS with a group it wants, or none (1.3.3).
- * Same returns.
+ * that a responder takes PFS with a group it wants, or none (1.3.3);
+ * NONE is left out when ours requires PFS (pfs set). Same returns.
  */
 int	ike_prop_add_offer_esp_rekey(struct ike_chain *ch,
 	    const struct cfg_esp *ours, uint32_t spi, const uint16_t *dh,
