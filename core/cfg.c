@@ -205,7 +205,7 @@ static const struct key keys[] = {
 	{ SEC_ESP, "encryption", p_encr, ES(encr), K_REQ, 0, 0 },
 	{ SEC_ESP, "integrity", p_integ, ES(integ), 0, 0, 0 },
 	{ SEC_ESP, "esn", p_esn, ES(esn), 0, 0, 0 },
-	{ SEC_ESP, "lifetime", p_uint, ES(lifetime), 0, 120, 86400 },
+	{ SEC_ESP, "lifetime", p_uint, ES(lifetime), 0, 2, 86400 },
 	{ SEC_ESP, "pfs", p_pfs, ES(pfs), 0, 0, 0 },
 
 	{ SEC_POOL, "range", p_range, 0, K_REP, 0, 0 },

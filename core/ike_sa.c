@@ -244,6 +244,7 @@ ike_sa__remove_child(struct ike_sa *sa)
 	struct ike_ctx *ctx = sa->ctx;
 
 	ike_sa__rekey_finish(sa, 0);
+	timer_del(ctx->th, &sa->t_life);
 	if (sa->child == NULL)
 		return;
 	if (ctx->io.child_down != NULL)
@@ -274,6 +275,8 @@ ike_sa__sa_destroy(struct ike_sa *sa, const char *why)
 		sa->succ->pred = NULL;
 	timer_del(ctx->th, &sa->t_half_open);
 	timer_del(ctx->th, &sa->t_dpd);
+	ike_sa__life_abort(sa);
+	ike_sa__req_clear(sa);
 	ike_sa__remove_child(sa);
 	ike_sa__release_vip(sa);
 	if (sa->session != NULL) {
@@ -292,7 +295,6 @@ ike_sa__sa_destroy(struct ike_sa *sa, const char *why)
 	buf_free(sa->idi);
 	buf_free(sa->auth1);
 	buf_free(sa->eap_identity);
-	buf_free(sa->dpd_req);
 	ct_wipe(sa, sizeof(*sa));
 	free(sa);
 	ctx->st.ike_sas--;
@@ -405,12 +407,13 @@ ike_sa__resp_begin(struct ike_sa *sa, const struct ike_msg_hdr *req,
 }
 
 int
-ike_sa__req_begin(struct ike_sa *sa, struct buf **bp, struct ike_chain *c)
+ike_sa__req_begin(struct ike_sa *sa, uint8_t exch, struct buf **bp,
+    struct ike_chain *c)
 {
-	/* We are the original responder: neither I nor R (3.1). Our
-	 * requests (DPD, DELETE) are small. */
-	return msg_begin(sa, 1024, IKE_EXCH_INFORMATIONAL, 0, sa->our_msgid,
-	    bp, c);
+	/* We are the original responder: neither I nor R (3.1). A DPD or
+	 * a DELETE is small; a rekey carries a proposal and maybe a KE. */
+	return msg_begin(sa, exch == IKE_EXCH_INFORMATIONAL ? 1024 : 4096,
+	    exch, 0, sa->our_msgid, bp, c);
 }
 
 /* Seals and sends the response in b (consumed). */
@@ -458,10 +461,7 @@ ike_sa__resp_notify_data(struct ike_sa *sa, const struct ike_msg_hdr *req,
 static size_t
 put_spi(uint8_t *b, size_t n, uint32_t spi)
 {
-	b[n] = (uint8_t)(spi >> 24);
-	b[n + 1] = (uint8_t)(spi >> 16);
-	b[n + 2] = (uint8_t)(spi >> 8);
-	b[n + 3] = (uint8_t)spi;
+	child_sa_spi_put(spi, b + n);
 	return n + 4;
 }
 

@@ -387,6 +387,7 @@ ike_sa__establish(struct ike_sa *sa, const struct ike_msg_hdr *req, int with_id)
 		sa->child = child;
 		child = NULL;
 		ctx->st.child_sas++;
+		ike_sa__life_arm(sa);
 	}
 	if (ike_prop_ike_str(&sa->prop, algs, sizeof(algs)) != 0)
 		algs[sizeof(algs) - 1] = '\0';

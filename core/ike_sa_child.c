@@ -196,6 +196,15 @@ ike_sa__create_child(struct ike_sa *sa, const struct ike_msg_hdr *req,
 		return;
 	}
 
+	/* Ours in flight (2.25.1, as ikeclient answers ours): the client
+	 * tries again later, by when ours is done. */
+	if (sa->req_kind == IKE_REQ_REKEY ||
+	    sa->req_kind == IKE_REQ_DEL_CHILD) {
+		log_info(SUB_IKE, "CHILD SA rekey from %s while ours is in "
+		    "flight: TEMPORARY_FAILURE", ps);
+		ike_sa__resp_notify(sa, req, IKE_N_TEMPORARY_FAILURE);
+		return;
+	}
 	/* A rekey before the client deleted the previous old SA: that
 	 * one goes now (2.8 lets one CHILD SA be rekeyed at a time). */
 	ike_sa__rekey_finish(sa, 1);
@@ -269,6 +278,7 @@ ike_sa__create_child(struct ike_sa *sa, const struct ike_msg_hdr *req,
 	}
 	sa->child = child;
 	ctx->st.child_sas++;
+	ike_sa__life_arm(sa);
 	if (dh != NULL)
 		dh->free(dhst);
 	ct_wipe(shared, sizeof(shared));

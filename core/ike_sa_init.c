@@ -193,6 +193,7 @@ ike_sa__handle_init(struct ike_ctx *ctx, const struct ike_msg *m,
 	timer_init(&sa->t_half_open, ike_sa__on_half_open, sa);
 	timer_init(&sa->t_dpd, ike_sa__on_dpd, sa);
 	timer_init(&sa->t_rekey, ike_sa__on_rekey, sa);
+	timer_init(&sa->t_life, ike_sa__on_life, sa);
 	if (ike_sa__new_spi(ctx, &sa->spi_r) != 0)
 		goto fail;
 	memcpy(sa->ni, ni.data.p, ni.data.len);

@@ -42,6 +42,14 @@
 #define IKE_DPD_BASE_MS		2000	/* first DPD retransmission */
 #define IKE_DPD_MAX_MS		30000	/* longest wait between them */
 
+/* The request of ours outstanding on an IKE SA. */
+enum ike_req {
+	IKE_REQ_NONE,
+	IKE_REQ_DPD,		/* a liveness check (ike_sa_dpd.c) */
+	IKE_REQ_REKEY,		/* our CHILD SA rekey (ike_sa_life.c) */
+	IKE_REQ_DEL_CHILD,	/* the DELETE of the CHILD SA it replaced */
+};
+
 enum ike_state {
 	IKE_S_HALF_OPEN,	/* IKE_SA_INIT answered */
 	IKE_S_EAP,		/* EAP round trips in progress */
@@ -112,16 +120,25 @@ struct ike_sa {
 	int			 resumed;
 	int			 resume_attempt;	/* IDi is a session-id */
 
-	/* Requests we send (DPD, DELETE): window of one (2.3). */
+	/* Requests we send: window of one (2.3). The one outstanding
+	 * (req_kind, req) is retransmitted by t_dpd (ike_sa_dpd.c). */
 	uint32_t		 our_msgid;
-	int			 dpd_outstanding;
-	unsigned		 dpd_tries;
-	struct buf		*dpd_req;
+	enum ike_req		 req_kind;
+	unsigned		 req_tries;
+	struct buf		*req;
 	uint64_t		 last_rx;	/* last authenticated IKE message */
+
+	/* Our rekey of the CHILD SA (ike_sa_life.c) while in flight: the
+	 * new inbound SPI, our nonce and key pair, and the SA it rekeys. */
+	uint32_t		 rk_spi, rk_of;
+	uint8_t			 rk_ni[IKE_NONCE_LEN];
+	const struct xform_dh	*rk_dh;
+	void			*rk_dhst;
 
 	struct timer		 t_half_open;
 	struct timer		 t_dpd;
 	struct timer		 t_rekey;	/* child_old's last moment */
+	struct timer		 t_life;	/* CHILD SA rekey, end */
 	/* IKE SA rekeying (ike_sa_rekey.c): the REKEYED SA this one
 	 * replaced, until the client deletes it, and the other way. */
 	struct ike_sa		*pred, *succ;
@@ -222,9 +239,9 @@ int	ike_sa__get_pld(const struct ike_msg *m, uint8_t t, struct span *body);
  * Returns 0 or a -E_* code. */
 int	ike_sa__resp_begin(struct ike_sa *sa, const struct ike_msg_hdr *req,
 	    struct buf **bp, struct ike_chain *c);
-/* ike_sa.c: starts our INFORMATIONAL request (DPD, DELETE) with message
- * ID sa->our_msgid in *bp, the same way. */
-int	ike_sa__req_begin(struct ike_sa *sa, struct buf **bp,
+/* ike_sa.c: starts our request of exchange exch with message ID
+ * sa->our_msgid in *bp, the same way. */
+int	ike_sa__req_begin(struct ike_sa *sa, uint8_t exch, struct buf **bp,
 	    struct ike_chain *c);
 /* ike_sa.c: seals and sends the response in b (consumed). */
 void	ike_sa__resp_send(struct ike_sa *sa, struct buf *b,
@@ -310,6 +327,11 @@ timer_fn ike_sa__on_dpd;
  * outstanding request. */
 void	ike_sa__handle_response(struct ike_sa *sa, const struct ike_msg *m,
 	    uint8_t *dgram, size_t len, const struct net_path *p);
+/* ike_sa_dpd.c: sends b (consumed, sealed) as our request of kind k and
+ * retransmits it until answered; the slot must be free. */
+void	ike_sa__req_send(struct ike_sa *sa, enum ike_req k, struct buf *b);
+/* ike_sa_dpd.c: frees the outstanding request: the SA is going away. */
+void	ike_sa__req_clear(struct ike_sa *sa);
 
 /* ike_sa_auth.c: the policy of sa's client (its session's when resumed,
  * else its user's or its profile's). */
@@ -336,5 +358,19 @@ void	ike_sa__create_child(struct ike_sa *sa, const struct ike_msg_hdr *req,
 void	ike_sa__rekey_finish(struct ike_sa *sa, int promote);
 /* ike_sa_child.c: t_rekey: the client never deleted the replaced SA. */
 timer_fn ike_sa__on_rekey;
+
+/* ike_sa_life.c: arms t_life for the current CHILD SA: our rekey is due
+ * before its profile's lifetime ends (a no-op without a CHILD SA). */
+void	ike_sa__life_arm(struct ike_sa *sa);
+/* ike_sa_life.c: t_life: starts our rekey of the CHILD SA, or deletes it
+ * when its lifetime is over. */
+timer_fn ike_sa__on_life;
+/* ike_sa_life.c: the response m (decrypted, verified; NULL when it was
+ * malformed) to our rekey. */
+void	ike_sa__life_rekey_resp(struct ike_sa *sa, const struct ike_msg *m);
+/* ike_sa_life.c: the response to our DELETE of the replaced CHILD SA. */
+void	ike_sa__life_del_resp(struct ike_sa *sa);
+/* ike_sa_life.c: forgets a rekey of ours in flight (its key pair). */
+void	ike_sa__life_abort(struct ike_sa *sa);
 
 #endif /* CORE_IKE_SA_INT_H */

@@ -21,13 +21,26 @@
 /* How long a replaced IKE SA waits for the client's DELETE. */
 #define IKE_REKEYED_LINGER_MS	30000
 
+/* Moves the deadline of o's timer from (if armed) to n's to. */
+static void
+move_timer(struct ike_ctx *ctx, struct timer *from, struct timer *to)
+{
+	uint64_t at;
+
+	if (!timer_armed(from))
+		return;
+	at = timer_deadline(from);
+	timer_del(ctx->th, from);
+	if (timer_add(ctx->th, to, at) != 0)
+		log_warnx(SUB_IKE, "cannot arm a CHILD SA timer");
+}
+
 /* Moves what o holds for its client into n (RFC 7296 2.18: the CHILD
  * SAs and state move to the new IKE SA); o keeps nothing to release. */
 static void
 take_over(struct ike_sa *n, struct ike_sa *o)
 {
 	struct ike_ctx *ctx = o->ctx;
-	uint64_t rekey_at = 0;
 
 	n->profile = o->profile;
 	n->idi = o->idi;
@@ -48,11 +61,8 @@ take_over(struct ike_sa *n, struct ike_sa *o)
 	n->child_old = o->child_old;
 	n->child_rekeys = o->child_rekeys;
 	o->child = o->child_old = NULL;
-	if (timer_armed(&o->t_rekey))
-		rekey_at = timer_deadline(&o->t_rekey);
-	timer_del(ctx->th, &o->t_rekey);
-	if (rekey_at != 0 && timer_add(ctx->th, &n->t_rekey, rekey_at) != 0)
-		log_warnx(SUB_IKE, "cannot arm the rekey timer");
+	move_timer(ctx, &o->t_rekey, &n->t_rekey);
+	move_timer(ctx, &o->t_life, &n->t_life);
 	n->session = o->session;
 	o->session = NULL;
 	if (n->session != NULL)
@@ -135,6 +145,15 @@ ike_sa__rekey_ike(struct ike_sa *sa, const struct ike_msg_hdr *req,
 		return;
 	}
 
+	/* 2.25.2: not while our rekey of its CHILD SA, or the DELETE
+	 * that ends it, waits for an answer on this SA. */
+	if (sa->req_kind == IKE_REQ_REKEY ||
+	    sa->req_kind == IKE_REQ_DEL_CHILD) {
+		log_info(SUB_IKE, "IKE SA rekey from %s while we rekey its "
+		    "CHILD SA: TEMPORARY_FAILURE", ps);
+		ike_sa__resp_notify(sa, req, IKE_N_TEMPORARY_FAILURE);
+		return;
+	}
 	/* One replaced SA per client at a time: the one before, which the
 	 * client should have deleted by now, goes (a client rekeying in a
 	 * loop cannot pile them up). */
@@ -153,6 +172,7 @@ ike_sa__rekey_ike(struct ike_sa *sa, const struct ike_msg_hdr *req,
 	timer_init(&n->t_half_open, ike_sa__on_half_open, n);
 	timer_init(&n->t_dpd, ike_sa__on_dpd, n);
 	timer_init(&n->t_rekey, ike_sa__on_rekey, n);
+	timer_init(&n->t_life, ike_sa__on_life, n);
 	if ((r = ike_sa__new_spi(ctx, &n->spi_r)) != 0 ||
 	    (r = xform_random(n->nr, sizeof(n->nr))) != 0)
 		goto fail;

@@ -334,9 +334,9 @@ send_delete(struct ike_sa *sa)
 	struct ike_chain c;
 	struct buf *b;
 
-	if (sa->dpd_outstanding)
+	if (sa->req_kind != IKE_REQ_NONE)
 		sa->our_msgid++;
-	if (ike_sa__req_begin(sa, &b, &c) != 0)
+	if (ike_sa__req_begin(sa, IKE_EXCH_INFORMATIONAL, &b, &c) != 0)
 		return;
 	memset(&del, 0, sizeof(del));
 	del.proto = IKE_PROTO_IKE;

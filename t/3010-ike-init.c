@@ -152,6 +152,37 @@ static const char cfg_fmt[] =
     "remote_auth = cert\n"
     "ca = %s/t/data/pki/ca.crt\n"
     "policy = POL\n"
+    "[esp short]\n"
+    "encryption = aes-gcm-256\n"
+    "lifetime = 10\n"
+    "[esp short-pfs]\n"
+    "encryption = aes-gcm-256\n"
+    "lifetime = 10\n"
+    "pfs = 19\n"
+    "[esp long]\n"
+    "encryption = aes-gcm-256\n"
+    "lifetime = 60\n"
+    "[profile long]\n"
+    "match = fqdn long.client.test\n"
+    "local_auth = rsa-sig\n"
+    "remote_auth = psk\n"
+    "psk = " PSK "\n"
+    "esp = long\n"
+    "policy = POL\n"
+    "[profile short]\n"
+    "match = fqdn short.client.test\n"
+    "local_auth = rsa-sig\n"
+    "remote_auth = psk\n"
+    "psk = " PSK "\n"
+    "esp = short\n"
+    "policy = POL\n"
+    "[profile short-pfs]\n"
+    "match = fqdn pfs.client.test\n"
+    "local_auth = rsa-sig\n"
+    "remote_auth = psk\n"
+    "psk = " PSK "\n"
+    "esp = short-pfs\n"
+    "policy = POL\n"
     "[user alice]\n"
     "password = " PASSWORD "\n";
 
@@ -731,8 +762,8 @@ esp_pass(struct esp_sa *out, struct esp_sa *in, const uint8_t src[4],
 /* The two CHILD SAs mirror each other: SPIs swapped, same transforms
  * and keys, opposite roles, and ESP flows both ways. */
 static void
-check_children(const char *what, const struct child_sa *ci,
-    const struct child_sa *cr, const struct pool_addr *vip)
+check_children_by(const char *what, const struct child_sa *ci,
+    const struct child_sa *cr, const struct pool_addr *vip, int gw_made)
 {
 	static const uint8_t inside[4] = { 198, 18, 10, 1 };
 	struct esp_sa *co, *ri, *ro, *cin;
@@ -756,8 +787,9 @@ check_children(const char *what, const struct child_sa *ci,
 	    ci->keys.integ_len) == 0 &&
 	    memcmp(ci->keys.encr_i, ci->keys.encr_r, ci->keys.encr_len) != 0,
 	    "%s: same KEYMAT on both sides, distinct per direction", what);
-	ok(ci->we_initiated == 1 && cr->we_initiated == 0,
-	    "%s: roles: we initiated, the gateway responded", what);
+	ok(ci->we_initiated == !gw_made && cr->we_initiated == gw_made,
+	    "%s: roles: %s initiated, %s responded", what,
+	    gw_made ? "the gateway" : "we", gw_made ? "we" : "the gateway");
 	co = esp_for(ci, ESP_OUT);
 	ri = esp_for(cr, ESP_IN);
 	ro = esp_for(cr, ESP_OUT);
@@ -770,6 +802,13 @@ check_children(const char *what, const struct child_sa *ci,
 	esp_sa_free(ri);
 	esp_sa_free(ro);
 	esp_sa_free(cin);
+}
+
+static void
+check_children(const char *what, const struct child_sa *ci,
+    const struct child_sa *cr, const struct pool_addr *vip)
+{
+	check_children_by(what, ci, cr, vip, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1315,6 +1354,121 @@ t_ike_rekey_ours(void)
 	ok(clis[0].down == 1 && clis[0].why == IKE_INIT_DOWN_CLOSED &&
 	    gw_stats().ike_sas == 0,
 	    "IKE rekey: the new keys agree (the DELETE is answered)");
+	gw_stop();
+}
+
+/*
+ * The gateway's rekeys at the CHILD SA's lifetime ([esp] lifetime = 10
+ * s): not before 85% of it; then CREATE_CHILD_SA from the gateway, which
+ * our client answers: the new SA mirrors (SPIs, keys, the gateway its
+ * initiator, ESP both ways), what the gateway sends moves at once, and
+ * its DELETE of the old SA retires it on both sides. With pfs = 19, the
+ * request carries a KE of that group. A rekey of ours while the
+ * gateway's is in flight is answered TEMPORARY_FAILURE. A client that
+ * never answers is declared dead after the retransmissions.
+ */
+static void
+t_gw_rekey_run(const char *what, const char *id, int pfs)
+{
+	struct ike_init_conf c;
+	const struct ike_init_result *res;
+	struct ike_init_stats st;
+	struct ike_stats gs;
+	uint32_t in0, out0;
+
+	gw_start();
+	cli_rekeyed = cli_retired = 0;
+	conf_base(&c, IKE_INIT_PSK);
+	c.local_id = span_str(id);
+	cli_start(0, &c);
+	pump();
+	res = clis[0].sa != NULL ? ike_init_result(clis[0].sa) : NULL;
+	if (clis[0].established != 1 || res == NULL) {
+		ok(0, "%s: established", what);
+		gw_stop();
+		return;
+	}
+	in0 = res->child.spi_in;
+	out0 = res->child.spi_out;
+	advance(8400);
+	ok(cli_rekeyed == 0 && gw_stats().child_rekeys == 0,
+	    "%s: not before 85%% of the lifetime", what);
+	advance(700);
+	gs = gw_stats();
+	ok(cli_rekeyed == 1 && gs.child_rekeys == 1,
+	    "%s: rekeyed by 90%% of it (%d, %llu)", what, cli_rekeyed,
+	    (unsigned long long)gs.child_rekeys);
+	ok(cli_retired == 1 && cli_retired_spi == in0,
+	    "%s: the old SA retired after the gateway's DELETE", what);
+	ok(cli_child.replaces == in0 && cli_child.spi_in != in0 &&
+	    cli_child.spi_out != out0 && res->child.spi_in ==
+	    cli_child.spi_in && gw_child.spi_in == cli_child.spi_out,
+	    "%s: new SPIs, replacing the old", what);
+	ok(gw_child.prop.dh == (pfs ? 19 : 0) &&
+	    cli_child.prop.dh == gw_child.prop.dh,
+	    "%s: %s", what, pfs ? "PFS with group 19" : "no PFS");
+	check_children_by(what, &cli_child, &gw_child, &gw_vip, 1);
+	advance(9100);
+	ike_init_stats(clis[0].sa, &st);
+	ok(cli_rekeyed == 2 && cli_retired == 2 && clis[0].down == 0 &&
+	    gw_stats().child_sas == 1 && ike_init_state(clis[0].sa) ==
+	    IKE_INIT_S_ESTABLISHED, "%s: again one lifetime later, one SA",
+	    what);
+	gw_stop();
+}
+
+static void
+t_gw_rekey(void)
+{
+	struct ike_init_conf c;
+	struct ike_init_stats st;
+	struct ike_stats gs;
+	int i;
+
+	t_gw_rekey_run("gateway rekey", "short.client.test", 0);
+	t_gw_rekey_run("gateway rekey, PFS", "pfs.client.test", 1);
+
+	/* Our rekey, due while the gateway's is in flight (lifetime 60 s:
+	 * its request at 51-54 s, lost, then ours at 54 s):
+	 * TEMPORARY_FAILURE; the gateway's retransmission goes through. */
+	gw_start();
+	cli_rekeyed = cli_retired = 0;
+	conf_base(&c, IKE_INIT_PSK);
+	c.local_id = span_str("long.client.test");
+	c.rekey_ms = 54000;
+	cli_start(0, &c);
+	pump();
+	net.drop_to_cli = 1;
+	advance(54100);
+	net.drop_to_cli = 0;
+	ok(cli_rekeyed == 0 && gw_stats().child_rekeys == 0,
+	    "collision: no rekey done while the client hears nothing");
+	advance(5000);
+	ike_init_stats(clis[0].sa, &st);
+	gs = gw_stats();
+	ok(cli_rekeyed == 1 && gs.child_rekeys == 1 && gs.child_sas == 1 &&
+	    clis[0].down == 0 && st.child_rekeys == 1,
+	    "collision: ours refused, the gateway's done (%d, %llu)",
+	    cli_rekeyed, (unsigned long long)gs.child_rekeys);
+	gw_stop();
+
+	/* A client that never answers: dead 90 s after the request
+	 * (sent again 2, 4, 8, 16 and 30 s apart, then 30 s more). */
+	gw_start();
+	conf_base(&c, IKE_INIT_PSK);
+	c.local_id = span_str("short.client.test");
+	cli_start(0, &c);
+	pump();
+	net.drop_to_cli = 1;
+	advance(9100);
+	for (i = 0; i < 88; i++)
+		advance(1000);
+	ok(gw_stats().ike_sas == 1, "silent client: alive at 88 s");
+	advance(3000);
+	gs = gw_stats();
+	ok(gs.dpd_dead == 1 && gs.ike_sas == 0,
+	    "silent client: dead after the rekey's retransmissions");
+	net.drop_to_cli = 0;
 	gw_stop();
 }
 
@@ -2171,6 +2325,7 @@ main(void)
 	t_gw_flood();
 	t_rekey_ours();
 	t_ike_rekey_ours();
+	t_gw_rekey();
 	t_retransmit();
 	t_timeout();
 	t_nat();

@@ -152,4 +152,37 @@ test_expect_success 'a client without PFS: rekey refused, tunnel kept' '
 	[ "$(ikeg_field rekeys)" = 0 ] && ikeg_agree "$CLI" home
 '
 test_expect_success 'ikegated exits cleanly' 'ikeg_check_clean'
+
+# ikegated rekeys by itself ([esp] lifetime = 4 s: at 3.4 to 3.6 s, with
+# pfs = 19) a client that never does (rekey_time 0): charon answers each
+# CREATE_CHILD_SA with its KE, what both send moves to the new SA, and
+# the gateway's DELETE ends the old one on both sides.
+test_expect_success 'ikegated rekeys at the lifetime, with PFS' '
+	mv "$TRASH/ikegated.log" "$TRASH/ikegated.log.pfs" &&
+	ikeg_config "$TRASH/gw.ini" esp_enc=aes-gcm-256 esp_integ= &&
+	sed -i "/^esn = /a lifetime = 4\\
+pfs = 19" "$TRASH/gw.ini" &&
+	grep -Fx "lifetime = 4" "$TRASH/gw.ini" &&
+	ikeg_start "$TRASH/gw.ini" &&
+	swan_stop "$CLI" && rm -rf "$CLI" &&
+	swan_client "$CLI" home pki="$PKI" esp=aes256gcm16-ecp256 encap=yes \
+	    rekey=0s life=0s &&
+	swan_start cli "$CLI" client && swan_load "$CLI" &&
+	swan_initiate "$CLI" home && ikeg_agree "$CLI" home
+'
+test_expect_success 'ikegated rekeys: no ping lost, both ends agree' '
+	va=$(swan_sa_field "$CLI" local-vips) &&
+	netns_exec cli ping -q -c 120 -i 0.1 -W 2 -I "$va" "$GW_LAN_ADDR" \
+	    > "$TRASH/ping.ours" &&
+	cat "$TRASH/ping.ours" &&
+	grep -F " 0% packet loss" "$TRASH/ping.ours" &&
+	n=$(grep -c "rekeyed by us: now.* with PFS" "$TRASH/ikegated.log") &&
+	echo "rekeys: $n" && [ "$n" -ge 2 ] &&
+	[ "$(grep -c "received DELETE for ESP CHILD_SA" "$CLI/charon.log")" \
+	    -ge 2 ] &&
+	wait_for settled 8 &&
+	[ "$(swan_child_field "$CLI" dh-group)" = ECP_256 ] &&
+	! grep -E "expired|failed" "$TRASH/ikegated.log"
+'
+test_expect_success 'ikegated exits cleanly (lifetime)' 'ikeg_check_clean'
 test_done

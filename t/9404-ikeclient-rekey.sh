@@ -159,6 +159,36 @@ test_expect_success 'PFS: the client stops cleanly' '
 	ikeg_check_clean alicepw
 '
 
+# 1c. ikegated rekeys by itself ([esp] lifetime = 4: at 3.4 to 3.6 s),
+# PFS with ECP-256 too; the client (rekey = 0) answers, and the gateway's
+# DELETE of each old SA ends it on both sides.
+test_expect_success 'ikegated rekeys at the lifetime, with PFS' '
+	mv "$TRASH/ikegated.log" "$TRASH/ikegated.log.4" &&
+	ikeg_config "$TRASH/gw5.ini" esp_enc=aes-gcm-256 esp_integ= &&
+	sed -i "/^esn = /a lifetime = 4\\
+pfs = 19" "$TRASH/gw5.ini" &&
+	grep -Fx "lifetime = 4" "$TRASH/gw5.ini" &&
+	ikeg_start "$TRASH/gw5.ini" &&
+	ikec_config "$TRASH/c5.ini" pw="$TRASH/pw" sock="$TRASH/c5.sock" \
+	    extra="rekey = 0" &&
+	netns_spawn cli "$TRASH/c5.pid" "$TRASH/c5.log" \
+	    "$TOP/ikeclient" -d -c "$TRASH/c5.ini" &&
+	wait_for "[ -n \"\$(vip \"$TRASH/c5.log\")\" ]" 15
+'
+test_expect_success 'ikegated rekeys: no ping lost, each rekey with PFS' '
+	pings "$TRASH/c5.log" "$TRASH/c5.sock" &&
+	! grep -q "CHILD SA rekeyed: " "$TRASH/c5.log" &&
+	[ "$(grep -c "rekeyed by us: now.* with PFS" "$TRASH/ikegated.log")" \
+	    -ge 2 ] &&
+	wait_for "ikeg_settled 5" 20 && cat "$TRASH/look.spis" &&
+	! grep -E "expired|failed" "$TRASH/ikegated.log" "$TRASH/c5.log"
+'
+test_expect_success 'ikegated rekeys: the client stops cleanly' '
+	cstop "$TRASH/c5.pid" "$TRASH/c5.log" &&
+	wait_for "[ -z \"\$(ikeg_field spi_in)\" ]" 5 &&
+	ikeg_check_clean alicepw
+'
+
 # 2. strongSwan. charon keeps a replaced SA a few seconds after its
 # DELETE (DELETED, for late packets): one is INSTALLED.
 # swan_settled N: client N's newest SPIs are charon's ($GW); one IKE

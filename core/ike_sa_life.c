@@ -1,0 +1,365 @@
+/*
+ * ike_sa_life.c: the CHILD SA's lifetime (the profile's [esp] lifetime).
+ * Before it ends, the gateway rekeys the SA itself unless the client did
+ * first (RFC 7296 1.3.3, 2.8): CREATE_CHILD_SA with REKEY_SA, a new nonce
+ * and, when the profile asks for PFS, a KE of its group. The client has
+ * both halves of the new SA once it answered, so what we send moves to it
+ * at once; the old one still opens what arrives until the client answers
+ * our DELETE of it. An SA still not replaced when its lifetime ends is
+ * deleted (RFC 4301 4.4.2.1: a hard lifetime). While one of our rekeys is
+ * in flight, the client's are answered TEMPORARY_FAILURE (ike_sa_child.c,
+ * ike_sa_rekey.c) and it tries again later.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "core/child_sa.h"
+#include "core/ct.h"
+#include "core/err.h"
+#include "core/ike_sa_int.h"
+#include "core/log.h"
+#include "core/xform.h"
+
+/* Another request in flight, or the client's rekey not finished: look
+ * again this much later. */
+#define LIFE_BUSY_MS	1000
+/* A rekey that failed or was refused: tried again this much later. */
+#define LIFE_RETRY_MS	10000
+
+static uint64_t
+lifetime_ms(const struct ike_sa *sa)
+{
+	return sa->profile != NULL ? (uint64_t)sa->profile->esp->lifetime *
+	    1000 : 0;
+}
+
+/* Arms t_life at at, but never past the CHILD SA's end. */
+static void
+life_at(struct ike_sa *sa, uint64_t at)
+{
+	uint64_t end = sa->child->created_ms + lifetime_ms(sa);
+
+	if (timer_add(sa->ctx->th, &sa->t_life, at < end ? at : end) != 0)
+		log_warnx(SUB_IKE, "cannot arm the CHILD SA lifetime");
+}
+
+void
+ike_sa__life_arm(struct ike_sa *sa)
+{
+	uint64_t life = lifetime_ms(sa);
+	uint16_t r = 0;
+
+	if (sa->child == NULL || life == 0)
+		return;
+	/* At 85 to 90% of the lifetime, spread so that the clients of a
+	 * busy morning are not all rekeyed in the same second. */
+	if (xform_random((uint8_t *)&r, sizeof(r)) != 0)
+		r = 0;
+	life_at(sa, sa->child->created_ms + life * 85 / 100 +
+	    life / 20 * (r % 1000) / 1000);
+}
+
+void
+ike_sa__life_abort(struct ike_sa *sa)
+{
+	if (sa->rk_dhst != NULL)
+		sa->rk_dh->free(sa->rk_dhst);
+	sa->rk_dhst = NULL;
+	sa->rk_dh = NULL;
+	sa->rk_of = 0;
+	ct_wipe(sa->rk_ni, sizeof(sa->rk_ni));
+}
+
+/* The selectors of ch on our side (mine) or the client's: the initiator
+ * of the exchange that made it has TSi (2.9). */
+static const struct child_sa_sel *
+child_ts(const struct child_sa *ch, int mine, size_t *n)
+{
+	int tsi = mine == (ch->we_initiated != 0);
+
+	*n = tsi ? ch->ts.ni : ch->ts.nr;
+	return tsi ? ch->ts.i : ch->ts.r;
+}
+
+/* When to try a failed rekey again: LIFE_RETRY_MS later, or halfway to
+ * the SA's end when that is sooner, so that one more try comes first. */
+static uint64_t
+retry_at(const struct ike_sa *sa)
+{
+	uint64_t now = sa->ctx->now;
+	uint64_t end = sa->child->created_ms + lifetime_ms(sa);
+	uint64_t wait = end > now ? (end - now) / 2 : 0;
+
+	return now + (wait < LIFE_RETRY_MS ? wait : LIFE_RETRY_MS);
+}
+
+/* The DELETE of the CHILD SA our rekey replaced (old, our inbound SPI),
+ * or of the one that expired: a request of ours like any other. */
+static int
+send_del_child(struct ike_sa *sa, uint32_t old)
+{
+	struct ike_pld_delete del;
+	struct ike_chain c;
+	struct buf *b;
+	uint8_t spi[4];
+	int r;
+
+	child_sa_spi_put(old, spi);
+	memset(&del, 0, sizeof(del));
+	del.proto = IKE_PROTO_ESP;
+	del.spi_size = 4;
+	del.nspi = 1;
+	del.spis = span_make(spi, sizeof(spi));
+	if ((r = ike_sa__req_begin(sa, IKE_EXCH_INFORMATIONAL, &b, &c)) != 0)
+		return r;
+	if ((r = ike_pld_add_delete(&c, &del)) != 0 ||
+	    (r = ike_sk_seal(&sa->sk, &c, 0)) != 0) {
+		buf_free(b);
+		return r;
+	}
+	ike_sa__req_send(sa, IKE_REQ_DEL_CHILD, b);
+	return 0;
+}
+
+/* Our CREATE_CHILD_SA request that rekeys the CHILD SA. */
+static int
+start_rekey(struct ike_sa *sa)
+{
+	const struct child_sa *ch = sa->child;
+	const struct cfg_esp *esp = sa->profile->esp;
+	struct ike_pld_notify n;
+	struct ike_pld_nonce ni;
+	struct ike_pld_ke ke;
+	struct ike_pld_ts tsi, tsr;
+	struct ike_chain c;
+	struct buf *b = NULL;
+	uint8_t spi[4], pub[XFORM_MAX_DH_PUB_LEN];
+	size_t nours, ntheirs;
+	const struct child_sa_sel *ours = child_ts(ch, 1, &nours);
+	const struct child_sa_sel *theirs = child_ts(ch, 0, &ntheirs);
+	int r;
+
+	ike_sa__life_abort(sa);
+	if (esp->pfs != 0) {
+		if ((sa->rk_dh = xform_find_dh(esp->pfs)) == NULL)
+			return -E_NOTSUP;
+		if ((r = sa->rk_dh->keygen(&sa->rk_dhst, NULL, 0, pub)) != 0)
+			return r;
+	}
+	if ((r = child_sa_spi_alloc(ike_sa__spi_taken, sa->ctx, NULL,
+	    &sa->rk_spi)) != 0 ||
+	    (r = xform_random(sa->rk_ni, sizeof(sa->rk_ni))) != 0 ||
+	    (r = ike_sa__req_begin(sa, IKE_EXCH_CREATE_CHILD_SA, &b,
+	    &c)) != 0)
+		return r;
+	/* 3.10.1: REKEY_SA names the SA by the SPI we receive with. */
+	child_sa_spi_put(ch->spi_in, spi);
+	memset(&n, 0, sizeof(n));
+	n.proto = IKE_PROTO_ESP;
+	n.type = IKE_N_REKEY_SA;
+	n.spi = span_make(spi, sizeof(spi));
+	ni.data = span_make(sa->rk_ni, sizeof(sa->rk_ni));
+	if ((r = ike_pld_add_notify(&c, &n)) != 0 ||
+	    (r = ike_prop_add_offer_esp_rekey(&c, esp, sa->rk_spi, &esp->pfs,
+	    esp->pfs != 0)) != 0 ||
+	    (r = ike_pld_add_nonce(&c, &ni)) != 0)
+		goto out;
+	if (sa->rk_dh != NULL) {
+		ke.group = esp->pfs;
+		ke.data = span_make(pub, sa->rk_dh->pub_len);
+		if ((r = ike_pld_add_ke(&c, &ke)) != 0)
+			goto out;
+	}
+	if ((r = child_sa_ts_pld(ours, nours, &tsi)) != 0 ||
+	    (r = child_sa_ts_pld(theirs, ntheirs, &tsr)) != 0 ||
+	    (r = ike_pld_add_ts(&c, IKE_PLD_TSI, &tsi)) != 0 ||
+	    (r = ike_pld_add_ts(&c, IKE_PLD_TSR, &tsr)) != 0 ||
+	    (r = ike_sk_seal(&sa->sk, &c, 0)) != 0)
+		goto out;
+	sa->rk_of = ch->spi_in;
+	log_debug(SUB_IKE, "rekeying CHILD SA %08x/%08x", ch->spi_in,
+	    ch->spi_out);
+	ike_sa__req_send(sa, IKE_REQ_REKEY, b);
+	return 0;
+out:
+	buf_free(b);
+	return r;
+}
+
+/* The lifetime is over and the SA was not replaced: it goes, with our
+ * DELETE when no other request of ours is in flight. */
+static void
+expire(struct ike_sa *sa)
+{
+	char ps[NET_ADDRSTRLEN];
+	int r;
+
+	log_info(SUB_IKE, "CHILD SA %08x/%08x with %s expired: not rekeyed "
+	    "within its lifetime of %u s", sa->child->spi_in,
+	    sa->child->spi_out, ike_sa__peer_str(sa, ps, sizeof(ps)),
+	    sa->profile->esp->lifetime);
+	if (sa->req_kind == IKE_REQ_NONE &&
+	    (r = send_del_child(sa, sa->child->spi_in)) != 0)
+		log_warn_e(SUB_IKE, r, "cannot delete CHILD SA %08x",
+		    sa->child->spi_in);
+	ike_sa__life_abort(sa);
+	ike_sa__remove_child(sa);
+}
+
+void
+ike_sa__on_life(struct timer *t, void *arg)
+{
+	struct ike_sa *sa = arg;
+	struct ike_ctx *ctx = sa->ctx;
+	int r;
+
+	ike_sa__timer_now(ctx, timer_deadline(t));
+	if (sa->state != IKE_S_ESTABLISHED || sa->child == NULL)
+		return;
+	if (ctx->now >= sa->child->created_ms + lifetime_ms(sa)) {
+		expire(sa);
+		return;
+	}
+	if (sa->req_kind != IKE_REQ_NONE || sa->child_old != NULL) {
+		life_at(sa, ctx->now + LIFE_BUSY_MS);
+		return;
+	}
+	if ((r = start_rekey(sa)) != 0) {
+		log_warn_e(SUB_IKE, r, "cannot rekey CHILD SA %08x",
+		    sa->child->spi_in);
+		ike_sa__life_abort(sa);
+		life_at(sa, retry_at(sa));
+	}
+}
+
+/* Our rekey did not go through: the SA stays; we try again later. */
+static void
+rekey_failed(struct ike_sa *sa, const char *why, uint16_t notify)
+{
+	const char *nn = ike_pld_notify_name(notify);
+	char ps[NET_ADDRSTRLEN];
+
+	log_info(SUB_IKE, "our rekey of CHILD SA %08x with %s failed: %s%s%s%s",
+	    sa->rk_of, ike_sa__peer_str(sa, ps, sizeof(ps)), why,
+	    notify != 0 ? " (" : "", notify != 0 && nn != NULL ? nn : "",
+	    notify != 0 ? ")" : "");
+	ike_sa__life_abort(sa);
+	if (sa->child != NULL)
+		life_at(sa, retry_at(sa));
+}
+
+void
+ike_sa__life_rekey_resp(struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct ike_ctx *ctx = sa->ctx;
+	const struct cfg_esp *cesp = sa->profile->esp;
+	struct ike_prop_esp esp;
+	struct ike_keys_suite suite;
+	struct ike_pld_nonce nr;
+	struct ike_pld_ke ke;
+	struct ike_pld_ts tsi, tsr;
+	struct child_sa *nc = NULL, *old = sa->child;
+	struct span body, gir = span_make(NULL, 0);
+	uint8_t shared[XFORM_MAX_DH_PUB_LEN];
+	char ps[NET_ADDRSTRLEN], ealgs[64];
+	uint16_t nt;
+	int r;
+
+	if (m == NULL) {
+		rekey_failed(sa, "malformed answer", 0);
+		return;
+	}
+	if ((nt = ike_msg_first_error(m)) != 0) {
+		rekey_failed(sa, "refused", nt);
+		return;
+	}
+	/* The client deleted the SA meanwhile, or rekeyed it itself. */
+	if (old == NULL || old->spi_in != sa->rk_of) {
+		rekey_failed(sa, "the CHILD SA changed meanwhile", 0);
+		return;
+	}
+	if (ike_sa__get_pld(m, IKE_PLD_SA, &body) != 0 ||
+	    ike_pld_parse_sa(body, &ctx->sa_pld) != 0 ||
+	    ike_prop_accept_esp_rekey(cesp, &ctx->sa_pld, cesp->pfs,
+	    &esp) != 0 ||
+	    ike_sa__get_pld(m, IKE_PLD_NONCE, &body) != 0 ||
+	    ike_pld_parse_nonce(body, &nr) != 0 ||
+	    ike_sa__get_pld(m, IKE_PLD_TSI, &body) != 0 ||
+	    ike_pld_parse_ts(body, &tsi) != 0 ||
+	    ike_sa__get_pld(m, IKE_PLD_TSR, &body) != 0 ||
+	    ike_pld_parse_ts(body, &tsr) != 0) {
+		rekey_failed(sa, "unusable answer", 0);
+		return;
+	}
+	if (esp.dh != 0 && (sa->rk_dh == NULL ||
+	    ike_sa__get_pld(m, IKE_PLD_KE, &body) != 0 ||
+	    ike_pld_parse_ke(body, &ke) != 0 || ke.group != esp.dh ||
+	    ke.data.len != sa->rk_dh->pub_len ||
+	    sa->rk_dh->derive(sa->rk_dhst, ke.data, shared) != 0)) {
+		rekey_failed(sa, "unusable KE", 0);
+		return;
+	}
+	if (esp.dh != 0)
+		gir = span_make(shared, sa->rk_dh->shared_len);
+	/* The selectors stay those the client got when it logged in: a
+	 * rekey does not widen them (2.9: the answer may only narrow). */
+	ike_prop_esp_suite(&esp, &suite);
+	r = child_sa_new(sa->rk_spi, &esp, &old->ts,
+	    (const struct sockaddr *)&sa->path.remote, ctx->now, &nc);
+	if (r == 0) {
+		/* 2.17: our request, so our outbound SA takes the "i"
+		 * keys; the selectors keep their sides (child_ts). */
+		nc->we_initiated = 1;
+		if (!old->we_initiated) {
+			memcpy(nc->ts.i, old->ts.r, sizeof(nc->ts.i));
+			nc->ts.ni = old->ts.nr;
+			memcpy(nc->ts.r, old->ts.i, sizeof(nc->ts.r));
+			nc->ts.nr = old->ts.ni;
+		}
+		nc->replaces = old->spi_in;
+		r = ike_keys_child_derive(&nc->keys, sa->prf,
+		    span_make(sa->keys.sk_d, sa->keys.prf_len), &suite, gir,
+		    span_make(sa->rk_ni, sizeof(sa->rk_ni)), nr.data);
+	}
+	ct_wipe(shared, sizeof(shared));
+	if (r == 0 && ctx->io.child_up != NULL)
+		r = ctx->io.child_up(ctx->io.arg, nc, sa->vip, sa->nvip,
+		    &sa->path);
+	if (r != 0) {
+		child_sa_free(nc);
+		rekey_failed(sa, err_str(r), 0);
+		return;
+	}
+	ike_sa__life_abort(sa);
+	if (ike_prop_esp_str(&esp, ealgs, sizeof(ealgs)) != 0)
+		ealgs[sizeof(ealgs) - 1] = '\0';
+	log_info(SUB_IKE, "CHILD SA %08x/%08x with %s rekeyed by us: now "
+	    "%08x/%08x, ESP %s%s", old->spi_in, old->spi_out,
+	    ike_sa__peer_str(sa, ps, sizeof(ps)), nc->spi_in, nc->spi_out,
+	    ealgs, esp.dh != 0 ? " with PFS" : "");
+	sa->child_old = old;
+	sa->child = nc;
+	sa->child_rekeys++;
+	ctx->st.child_rekeys++;
+	ctx->st.child_sas++;
+	/* The client has both halves of the new SA: what we send moves
+	 * now; the old one opens what arrives until our DELETE. */
+	if (ctx->io.child_promote != NULL &&
+	    (r = ctx->io.child_promote(ctx->io.arg, nc)) != 0)
+		log_warn_e(SUB_IKE, r, "CHILD SA %08x: outbound not switched",
+		    nc->spi_in);
+	ike_sa__life_arm(sa);
+	if ((r = send_del_child(sa, old->spi_in)) != 0) {
+		log_warn_e(SUB_IKE, r, "cannot delete CHILD SA %08x",
+		    old->spi_in);
+		ike_sa__rekey_finish(sa, 0);
+	}
+}
+
+void
+ike_sa__life_del_resp(struct ike_sa *sa)
+{
+	/* Its DELETE payload, if any, names the client's half, gone. */
+	ike_sa__rekey_finish(sa, 0);
+}
