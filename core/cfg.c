@@ -159,11 +159,11 @@ struct tok {
 	size_t		  len;
 };
 
-static parse_fn p_addr, p_port, p_uint, p_uint0, p_usecs, p_cookies, p_attr,
-    p_crypto, p_path, p_sockpath, p_id, p_sysuser, p_ifname, p_loglevel,
-    p_encr, p_integ, p_prf, p_group, p_esn, p_pfs, p_range, p_network,
-    p_exclude, p_bool, p_ref, p_dns, p_domain, p_split, p_banner, p_match,
-    p_local_auth, p_remote_auth, p_psk, p_dpd, p_password, p_nthash,
+static parse_fn p_addr, p_port, p_uint, p_uint0, p_usecs, p_kbytes, p_cookies,
+    p_attr, p_crypto, p_path, p_sockpath, p_id, p_sysuser, p_ifname,
+    p_loglevel, p_encr, p_integ, p_prf, p_group, p_esn, p_pfs, p_range,
+    p_network, p_exclude, p_bool, p_ref, p_dns, p_domain, p_split, p_banner,
+    p_match, p_local_auth, p_remote_auth, p_psk, p_dpd, p_password, p_nthash,
     p_threads;
 
 #define GW(f)	offsetof(struct cfg_gateway, f)
@@ -206,6 +206,8 @@ static const struct key keys[] = {
 	{ SEC_ESP, "integrity", p_integ, ES(integ), 0, 0, 0 },
 	{ SEC_ESP, "esn", p_esn, ES(esn), 0, 0, 0 },
 	{ SEC_ESP, "lifetime", p_uint, ES(lifetime), 0, 2, 86400 },
+	{ SEC_ESP, "lifetime_kilobytes", p_kbytes, ES(lifetime_kb), 0, 1024,
+	    4294967295ul },
 	{ SEC_ESP, "pfs", p_pfs, ES(pfs), 0, 0, 0 },
 
 	{ SEC_POOL, "range", p_range, 0, K_REP, 0, 0 },
@@ -820,6 +822,13 @@ p_uint0(struct ctx *c, struct inst *in, const struct key *k, const char *v)
 		    "from %lu to %lu", k->lo, k->hi);
 	*FIELD(in, k, unsigned) = (unsigned)n;
 	return 0;
+}
+
+/* A volume in kilobytes, or "off" (0). */
+static int
+p_kbytes(struct ctx *c, struct inst *in, const struct key *k, const char *v)
+{
+	return num_or_word(c, in, k, v, "off", 0, "kilobytes");
 }
 
 static int

@@ -146,7 +146,7 @@ struct cfg_proposal {
 };
 
 /* [esp NAME]: CHILD SA transforms; pfs is 0 (none) or an XFORM_DH_*;
- * lifetime in seconds. */
+ * lifetime in seconds, lifetime_kb in kilobytes each way (1024 bytes). */
 struct cfg_esp {
 	char		*name;
 	unsigned	 line;		/* 0 for the built-in default */
@@ -156,6 +156,7 @@ struct cfg_esp {
 	size_t		 ninteg;
 	enum cfg_esn	 esn;
 	unsigned	 lifetime;
+	unsigned	 lifetime_kb;	/* 0: no volume limit */
 	uint16_t	 pfs;
 };
 

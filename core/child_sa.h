@@ -97,6 +97,9 @@ struct child_sa {
 	/* Our inbound SPI of the CHILD SA this one rekeys (RFC 7296
 	 * 1.3.3), 0 for none. */
 	uint32_t		 replaces;
+	/* Bytes each of its SAs may carry (0: no limit): the data plane
+	 * reports when one nears it (dp_ops.due), and stops it there. */
+	uint64_t		 life_bytes;
 };
 
 /*

@@ -672,6 +672,17 @@ dp_start(uv_loop_t *loop, struct net *net, const struct dp_config *cfg,
 		uv_poll_start(&dp->q[0]->poll, UV_READABLE, on_tun);
 	}
 	dp->nhandles = 1;
+	/* Lifetime events need the loop woken from the threads; without
+	 * it the SAs run to their time limit only (logged). */
+	if (dp->ops.due != NULL) {
+		if (uv_async_init(loop, &dp->due, dp__on_due) == 0) {
+			dp->due.data = dp;
+			dp->nhandles++;
+			__atomic_store_n(&dp->due_open, 1, __ATOMIC_RELEASE);
+		} else
+			log_warnx(SUB_TUN, "cannot watch ESP SA volumes: "
+			    "lifetime_kilobytes is not enforced");
+	}
 	log_info(SUB_TUN, "data plane on %s (%s), MTU %u, offloads %s, %u "
 	    "thread%s%s", tun_name(dp->tun), cfg->dev != NULL ? "given" :
 	    tun_created(dp->tun) ? "created" : "attached", mtu,
@@ -707,6 +718,10 @@ dp_close(struct dp *dp)
 		dp->gc_open = 0;
 		uv_timer_stop(&dp->gc);
 		uv_close((uv_handle_t *)&dp->gc, on_closed);
+	}
+	if (dp->due_open) {
+		__atomic_store_n(&dp->due_open, 0, __ATOMIC_RELEASE);
+		uv_close((uv_handle_t *)&dp->due, on_closed);
 	}
 	if (dp->nthreads == 0 && dp->q[0]->poll_open) {
 		dp->q[0]->poll_open = 0;

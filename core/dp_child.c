@@ -111,6 +111,66 @@ defaults_set(struct dp *dp, unsigned fams, struct esp_sa *out)
 	return 0;
 }
 
+/* An SA's lifetime event, on the thread that processed its packet: the
+ * loop is told (dp__on_due), never blocked on. */
+static void
+on_esp_event(struct esp_sa *sa, enum esp_event ev, void *arg)
+{
+	struct dp_child *ch = arg;
+
+	(void)sa;
+	__atomic_fetch_or(&ch->due, ev == ESP_EV_SOFT ? DP_DUE_SOFT :
+	    DP_DUE_HARD, __ATOMIC_RELEASE);
+	if (__atomic_load_n(&ch->dp->due_open, __ATOMIC_ACQUIRE))
+		uv_async_send(&ch->dp->due);
+}
+
+/* The volume limits of c's SAs (dir: ESP_IN or ESP_OUT) into p: soft at
+ * 75 to 80% of life_bytes (spread by the SPI, random), hard at it; and,
+ * outbound without ESN, soft at 3/4 of the sequence numbers, which esp
+ * never lets wrap (RFC 4303 3.3.3). */
+static void
+set_limits(struct dp *dp, struct dp_child *ch, const struct child_sa *c,
+    struct esp_sa_params *p, enum esp_dir dir)
+{
+	uint64_t hard = c->life_bytes;
+
+	memset(&p->life, 0, sizeof(p->life));
+	p->hook = NULL;
+	p->hook_arg = NULL;
+	if (dp->ops.due == NULL)
+		return;
+	if (hard != 0) {
+		p->life.hard_bytes = hard;
+		p->life.soft_bytes = hard / 4 * 3 + hard / 20 *
+		    (p->spi % 1000) / 1000;
+	}
+	if (dir == ESP_OUT && !p->esn)
+		p->life.soft_packets = (uint64_t)3 << 30;
+	p->hook = on_esp_event;
+	p->hook_arg = ch;
+}
+
+void
+dp__on_due(uv_async_t *a)
+{
+	struct dp *dp = a->data;
+	struct dp_child *ch;
+	unsigned due;
+	size_t i;
+
+	for (i = 0; i < DP_HASH; i++)
+		for (ch = dp->children[i]; ch != NULL; ch = ch->next) {
+			if (__atomic_load_n(&ch->due, __ATOMIC_RELAXED) == 0)
+				continue;
+			due = __atomic_exchange_n(&ch->due, 0,
+			    __ATOMIC_ACQUIRE);
+			if (dp->ops.due != NULL && due != 0)
+				dp->ops.due(dp->ops.arg, ch->spi_in,
+				    (due & DP_DUE_HARD) != 0);
+		}
+}
+
 int
 dp_child_up(struct dp *dp, const struct child_sa *c,
     const struct pool_addr *vips, size_t nvip, const struct net_path *path)
@@ -135,6 +195,7 @@ dp_child_up(struct dp *dp, const struct child_sa *c,
 	if ((ch = calloc(1, sizeof(*ch))) == NULL)
 		return -E_NOMEM;
 	ch->spi_in = c->spi_in;
+	ch->dp = dp;
 	ch->client = client;
 	/* The peer's selectors: the initiator's are TSi (2.9). */
 	ch->fams = (sels_have(ini ? c->ts.r : c->ts.i, ini ? c->ts.nr :
@@ -162,6 +223,7 @@ dp_child_up(struct dp *dp, const struct child_sa *c,
 	p.nts = ini ? c->ts.nr : c->ts.ni;
 	sels_to_ts(ini ? c->ts.i : c->ts.r, ini ? c->ts.ni : c->ts.nr, p.dts);
 	p.ndts = ini ? c->ts.ni : c->ts.nr;
+	set_limits(dp, ch, c, &p, ESP_IN);
 	if ((r = esp_sa_new(&p, &ch->in)) != 0)
 		goto fail;
 
@@ -177,6 +239,7 @@ dp_child_up(struct dp *dp, const struct child_sa *c,
 	}
 	p.ndst = nvip;
 	esp_sa_params_keys(&p, &c->keys, ini);
+	set_limits(dp, ch, c, &p, ESP_OUT);
 	if ((r = esp_sa_new(&p, &ch->out)) != 0)
 		goto fail;
 	if ((r = esp_sadb_add(dp->db, ch->in)) != 0)

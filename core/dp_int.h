@@ -54,8 +54,15 @@ struct dp_child {
 	uint32_t	 plock;
 	struct net_path	 path;
 	uint64_t	 last_rx;	/* atomic */
+	/* Lifetime events of its SAs (DP_DUE_*, atomic), raised by the
+	 * threads that process them, taken by the loop (dp_ops.due). */
+	unsigned	 due;
+	struct dp	*dp;
 	struct qsbr_head qh;		/* freed after a grace period */
 };
+
+#define DP_DUE_SOFT	1u
+#define DP_DUE_HARD	2u
 
 /* Counters of one queue, each written by its thread only (relaxed atomic
  * stores) and summed by dp_show on the loop. */
@@ -125,6 +132,10 @@ struct dp {
 	struct qsbr	*qsbr;		/* with threads */
 	uv_timer_t	 gc;		/* polls qsbr on the loop */
 	int		 gc_open;
+	/* Wakes the loop for lifetime events (dp_ops.due); due_open is
+	 * read by the threads (atomic). */
+	uv_async_t	 due;
+	int		 due_open;
 	int		 nhandles;	/* loop handles not yet closed */
 	struct dp_child	*children[DP_HASH];
 	struct dp_ops	 ops;
@@ -139,6 +150,10 @@ struct dp {
 /* dp_child.c: frees a CHILD SA's pair of SAs and the dp_child holding
  * them (a qsbr_fn: called once no thread can still hold them). */
 void	dp__child_reclaim(struct qsbr_head *h);
+
+/* dp_child.c: the loop's side of lifetime events: hands each CHILD SA's
+ * pending ones to dp_ops.due (a uv_async_cb). */
+void	dp__on_due(uv_async_t *a);
 
 /* dp_show.c: names the TUN_OFF_* bits in off ("gro+tso", "none"). */
 const char *dp__offload_str(unsigned int off);

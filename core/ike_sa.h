@@ -144,6 +144,12 @@ int	ike_ctx_debug_sessions(struct ike_ctx *ctx, struct buf *out)
 /* Returns a snapshot of the counters. */
 void	ike_ctx_stats(const struct ike_ctx *ctx, struct ike_stats *st);
 
+/* The data plane's word that an SA of the CHILD SA with inbound SPI
+ * spi_in nears the end of its volume (hard 0: it is rekeyed now, unless
+ * it is already being rekeyed) or reached it (hard 1: it is deleted). A
+ * no-op for an SPI no established SA's current CHILD SA has. */
+void	ike_ctx_child_due(struct ike_ctx *ctx, uint32_t spi_in, int hard);
+
 /* Appends the counters of ctx (ike_stats and the cookie threshold) to out,
  * as text or one JSON object. Returns 0 or -E_NOMEM. */
 int	ike_ctx_stats_ike(const struct ike_ctx *ctx, struct buf *out, int json)

@@ -314,6 +314,7 @@ ike_sa__establish(struct ike_sa *sa, const struct ike_msg_hdr *req, int with_id)
 	    (const struct sockaddr *)&sa->path.remote, ctx->now, &child) != 0))
 		child_err = IKE_N_TEMPORARY_FAILURE;
 	if (child != NULL) {
+		child->life_bytes = (uint64_t)pr->esp->lifetime_kb * 1024;
 		ike_prop_esp_suite(&esp, &suite);
 		if (ike_keys_child_derive(&child->keys, sa->prf,
 		    span_make(sa->keys.sk_d, sa->keys.prf_len), &suite,

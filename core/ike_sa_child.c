@@ -215,6 +215,7 @@ ike_sa__create_child(struct ike_sa *sa, const struct ike_msg_hdr *req,
 	    (const struct sockaddr *)&sa->path.remote, ctx->now, &child) != 0)
 		goto fail;
 	child->replaces = rekey ? sa->child->spi_in : 0;
+	child->life_bytes = (uint64_t)sa->profile->esp->lifetime_kb * 1024;
 	if (dh != NULL) {
 		if (dh->keygen(&dhst, NULL, 0, pub) != 0 ||
 		    dh->derive(dhst, ke.data, shared) != 0) {

@@ -1,7 +1,9 @@
 /*
- * ike_sa_life.c: the CHILD SA's lifetime (the profile's [esp] lifetime).
- * Before it ends, the gateway rekeys the SA itself unless the client did
- * first (RFC 7296 1.3.3, 2.8): CREATE_CHILD_SA with REKEY_SA, a new nonce
+ * ike_sa_life.c: the CHILD SA's lifetime (the profile's [esp] lifetime,
+ * and its volume: lifetime_kilobytes and the 32-bit sequence numbers,
+ * which the data plane watches and reports to ike_ctx_child_due). Before
+ * it ends, the gateway rekeys the SA itself unless the client did first
+ * (RFC 7296 1.3.3, 2.8): CREATE_CHILD_SA with REKEY_SA, a new nonce
  * and, when the profile asks for PFS, a KE of its group. The client has
  * both halves of the new SA once it answered, so what we send moves to it
  * at once; the old one still opens what arrives until the client answers
@@ -187,18 +189,17 @@ out:
 	return r;
 }
 
-/* The lifetime is over and the SA was not replaced: it goes, with our
- * DELETE when no other request of ours is in flight. */
+/* The lifetime is over (what: which) and the SA was not replaced: it
+ * goes, with our DELETE when no other request of ours is in flight. */
 static void
-expire(struct ike_sa *sa)
+expire(struct ike_sa *sa, const char *what)
 {
 	char ps[NET_ADDRSTRLEN];
 	int r;
 
 	log_info(SUB_IKE, "CHILD SA %08x/%08x with %s expired: not rekeyed "
-	    "within its lifetime of %u s", sa->child->spi_in,
-	    sa->child->spi_out, ike_sa__peer_str(sa, ps, sizeof(ps)),
-	    sa->profile->esp->lifetime);
+	    "within its %s", sa->child->spi_in, sa->child->spi_out,
+	    ike_sa__peer_str(sa, ps, sizeof(ps)), what);
 	if (sa->req_kind == IKE_REQ_NONE &&
 	    (r = send_del_child(sa, sa->child->spi_in)) != 0)
 		log_warn_e(SUB_IKE, r, "cannot delete CHILD SA %08x",
@@ -218,7 +219,7 @@ ike_sa__on_life(struct timer *t, void *arg)
 	if (sa->state != IKE_S_ESTABLISHED || sa->child == NULL)
 		return;
 	if (ctx->now >= sa->child->created_ms + lifetime_ms(sa)) {
-		expire(sa);
+		expire(sa, "lifetime");
 		return;
 	}
 	if (sa->req_kind != IKE_REQ_NONE || sa->child_old != NULL) {
@@ -318,6 +319,7 @@ ike_sa__life_rekey_resp(struct ike_sa *sa, const struct ike_msg *m)
 			nc->ts.nr = old->ts.ni;
 		}
 		nc->replaces = old->spi_in;
+		nc->life_bytes = (uint64_t)cesp->lifetime_kb * 1024;
 		r = ike_keys_child_derive(&nc->keys, sa->prf,
 		    span_make(sa->keys.sk_d, sa->keys.prf_len), &suite, gir,
 		    span_make(sa->rk_ni, sizeof(sa->rk_ni)), nr.data);
@@ -362,4 +364,30 @@ ike_sa__life_del_resp(struct ike_sa *sa)
 {
 	/* Its DELETE payload, if any, names the client's half, gone. */
 	ike_sa__rekey_finish(sa, 0);
+}
+
+void
+ike_ctx_child_due(struct ike_ctx *ctx, uint32_t spi_in, int hard)
+{
+	struct ike_sa *sa;
+	char ps[NET_ADDRSTRLEN];
+
+	for (sa = ctx->all; sa != NULL; sa = sa->next_all)
+		if (sa->state == IKE_S_ESTABLISHED && sa->child != NULL &&
+		    sa->child->spi_in == spi_in)
+			break;
+	if (sa == NULL)
+		return;
+	ike_sa__timer_now(ctx, ctx->now);
+	if (hard) {
+		expire(sa, "volume (lifetime_kilobytes) or sequence numbers");
+		return;
+	}
+	if (sa->rk_of == spi_in)
+		return;		/* ours is in flight */
+	log_info(SUB_IKE, "CHILD SA %08x/%08x with %s nears the end of its "
+	    "volume: rekeying", sa->child->spi_in, sa->child->spi_out,
+	    ike_sa__peer_str(sa, ps, sizeof(ps)));
+	if (timer_add(ctx->th, &sa->t_life, ctx->now) != 0)
+		log_warnx(SUB_IKE, "cannot arm the CHILD SA lifetime");
 }

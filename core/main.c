@@ -236,6 +236,15 @@ child_down(void *arg, const struct child_sa *c)
 		dp_child_down(d->dp, c->spi_in);
 }
 
+/* dp_ops.due: an ESP SA nears or reached the end of its volume. */
+static void
+child_due(void *arg, uint32_t spi_in, int hard)
+{
+	struct daemon *d = arg;
+
+	ike_ctx_child_due(d->ike, spi_in, hard);
+}
+
 static int
 child_promote(void *arg, const struct child_sa *c)
 {
@@ -517,6 +526,8 @@ serve(struct daemon *d, int foreground)
 	dc.mtu = IKEGATED_TUN_MTU;
 	dc.cfg = d->cfg;
 	dc.threads = nc.workers;
+	dc.ops.due = child_due;
+	dc.ops.arg = d;
 	if ((r = dp_start(&d->ev.loop, d->net, &dc, &d->dp)) != 0)
 		goto out;
 	if ((r = ctl_start(&d->ev.loop, gw->control_socket, (gid_t)-1,

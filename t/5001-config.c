@@ -51,6 +51,33 @@ has(const char *hay, const char *needle)
 	return hay != NULL && strstr(hay, needle) != NULL;
 }
 
+/* [esp] lifetime_kilobytes: a number of kilobytes, or "off". */
+static void
+test_esp_volume(void)
+{
+	struct cfg *c;
+	const struct cfg_esp *es;
+	unsigned nerr;
+	int rc;
+	char *out;
+
+	out = load("v.ini", "[esp a]\nencryption = aes-gcm-256\n"
+	    "lifetime_kilobytes = 4608000\n[esp b]\nencryption = "
+	    "aes-gcm-256\nlifetime_kilobytes = off\n"
+	    "[pool p]\nrange = 198.18.20.5 - 198.18.20.10\n"
+	    "[policy q]\npool = p\n[profile r]\nmatch = any\n"
+	    "local_auth = psk\nremote_auth = psk\n"
+	    "psk = VolumeProfileSecret-0042\npolicy = q\nesp = a\n", &rc,
+	    &nerr, &c);
+	ok(rc == 0 && (es = cfg_esp_find(c, "a")) != NULL &&
+	    es->lifetime_kb == 4608000 && (es = cfg_esp_find(c, "b")) != NULL &&
+	    es->lifetime_kb == 0, "lifetime_kilobytes: IOS's default, off");
+	if (rc != 0)
+		diag("%s", out);
+	free(out);
+	cfg_free(c);
+}
+
 static struct cfg_addr
 addr(const char *s)
 {
@@ -289,7 +316,8 @@ test_defaults(void)
 	    "built-in default proposal");
 	es = cfg_esp_find(c, "default");
 	ok(es != NULL && es->nencr == 5 && es->esn == CFG_ESN_BOTH &&
-	    es->lifetime == 3600, "built-in default esp");
+	    es->lifetime == 3600 && es->lifetime_kb == 0,
+	    "built-in default esp (no volume limit)");
 
 	po = cfg_pool_find(c, "p");
 	ok(po != NULL && po->nseg == 2 && po->seg[0].is_net &&
@@ -438,6 +466,11 @@ static const struct bad {
 	    "expected one of no, yes, both" },
 	{ "[esp e]\nencryption = aes-gcm-128\nlifetime = 1\n", 3,
 	    "from 2 to 86400" },
+	{ "[esp e]\nencryption = aes-gcm-128\nlifetime_kilobytes = 1023\n", 3,
+	    "expected \"off\" or a number of kilobytes from 1024 to "
+	    "4294967295" },
+	{ "[esp e]\nencryption = aes-gcm-128\nlifetime_kilobytes = 4G\n", 3,
+	    "from 1024 to 4294967295" },
 	{ "[esp e]\nencryption = aes-gcm-128\npfs = 15\n", 3,
 	    "expected none or one of" },
 	{ "[esp e]\nencryption = aes-cbc-128\n", 2,
@@ -947,6 +980,7 @@ main(void)
 	test_example();
 	test_defaults();
 	test_bad();
+	test_esp_volume();
 	test_many();
 	test_gateway_numbers();
 	test_reconnect_psk();

@@ -14,13 +14,15 @@
 # the client's first curve25519 KE gets INVALID_KE_PAYLOAD naming 19 (RFC
 # 7296 1.3) before its retry with ECP-256 succeeds. Last, a client without
 # PFS against that profile: its rekey is refused with NO_PROPOSAL_CHOSEN
-# and its tunnel keeps working on the SAs it has. Every run ends with a
-# clean exit of ikegated (sanitizers, no key in the log).
+# and its tunnel keeps working on the SAs it has. Then ikegated rekeys a
+# client that never does: at its ESP lifetime (with PFS), and by volume
+# (lifetime_kilobytes) while 48 MB go each way, intact. Every run ends
+# with a clean exit of ikegated (sanitizers, no key in the log).
 test_description='CHILD and IKE SA rekeying with strongSwan, with and without PFS'
 . "$SRCDIR/t/lib.sh"
 . "$SRCDIR/t/interop/lib.sh"
 . "$SRCDIR/t/interop/gw.sh"
-test_require ROOT NETNS TUN cmd:swanctl cmd:ping
+test_require ROOT NETNS TUN cmd:swanctl cmd:ping cmd:socat cmd:sha256sum
 interop_require_swan
 
 PKI=$TRASH/pki
@@ -185,4 +187,45 @@ test_expect_success 'ikegated rekeys: no ping lost, both ends agree' '
 	! grep -E "expired|failed" "$TRASH/ikegated.log"
 '
 test_expect_success 'ikegated exits cleanly (lifetime)' 'ikeg_check_clean'
+
+# By volume ([esp] lifetime_kilobytes = 16384: 16 MB each way): ikegated
+# rekeys when an SA has carried 75 to 80% of it, while 48 MB go each
+# way over TCP; the bytes arrive intact and the SAs never reach the end.
+# xfer FROM TO ADDR BIND: 48 MB from namespace FROM to TO's ADDR.
+xfer() {
+	head -c 48000000 /dev/urandom > "$TRASH/data.$1" &&
+	sha256sum < "$TRASH/data.$1" > "$TRASH/want.$1" &&
+	netns_spawn "$2" "$TRASH/sink.$1.pid" "$TRASH/sink.$1.log" \
+	    socat -u TCP-LISTEN:5001,bind=$3,reuseaddr \
+	    OPEN:"$TRASH/got.$1",creat,trunc &&
+	wait_for "netns_exec $2 ss -ltn | grep -q $3:5001" 5 &&
+	netns_exec "$1" socat -u OPEN:"$TRASH/data.$1" TCP:$3:5001,bind=$4 &&
+	wait_for "! proc_alive $TRASH/sink.$1.pid" 30 &&
+	sha256sum < "$TRASH/got.$1" > "$TRASH/have.$1" &&
+	cmp "$TRASH/want.$1" "$TRASH/have.$1"
+}
+test_expect_success 'ikegated rekeys by volume' '
+	mv "$TRASH/ikegated.log" "$TRASH/ikegated.log.life" &&
+	ikeg_config "$TRASH/gw.ini" esp_enc=aes-gcm-256 esp_integ= &&
+	sed -i "/^esn = /a lifetime_kilobytes = 16384" "$TRASH/gw.ini" &&
+	grep -Fx "lifetime_kilobytes = 16384" "$TRASH/gw.ini" &&
+	ikeg_start "$TRASH/gw.ini" &&
+	swan_stop "$CLI" && rm -rf "$CLI" &&
+	swan_client "$CLI" home pki="$PKI" esp=aes256gcm16 encap=yes \
+	    rekey=0s life=0s &&
+	swan_start cli "$CLI" client && swan_load "$CLI" &&
+	swan_initiate "$CLI" home && ikeg_agree "$CLI" home
+'
+test_expect_success 'by volume: 48 MB each way arrive intact' '
+	va=$(swan_sa_field "$CLI" local-vips) &&
+	xfer cli gw "$GW_LAN_ADDR" "$va" &&
+	xfer gw cli "$va" "$GW_LAN_ADDR" &&
+	n=$(grep -c "nears the end of its volume: rekeying" \
+	    "$TRASH/ikegated.log") && echo "volume rekeys: $n" &&
+	[ "$n" -ge 4 ] &&
+	[ "$(grep -c "rekeyed by us: now" "$TRASH/ikegated.log")" -ge "$n" ] &&
+	wait_for settled 8 &&
+	! grep -E "expired|failed" "$TRASH/ikegated.log"
+'
+test_expect_success 'ikegated exits cleanly (volume)' 'ikeg_check_clean'
 test_done
