@@ -67,7 +67,7 @@ struct dp_ops {
 	void	(*alive)(void *arg, uint32_t spi_in);
 	/* An SA of the CHILD SA with inbound SPI spi_in came near the end
 	 * of its life by volume (hard 0: 75 to 80% of child_sa.life_bytes,
-	 * or, without ESN, 3/4 of the 2^32 sequence numbers outbound:
+	 * or, without ESN, 3/4 of the 2^32 sequence numbers either way:
 	 * rekey it), or reached it (hard 1: it carries nothing more).
 	 * Called on the loop, at most once each per SA, with or without
 	 * threads. Optional. */

@@ -125,13 +125,14 @@ on_esp_event(struct esp_sa *sa, enum esp_event ev, void *arg)
 		uv_async_send(&ch->dp->due);
 }
 
-/* The volume limits of c's SAs (dir: ESP_IN or ESP_OUT) into p: soft at
- * 75 to 80% of life_bytes (spread by the SPI, random), hard at it; and,
- * outbound without ESN, soft at 3/4 of the sequence numbers, which esp
- * never lets wrap (RFC 4303 3.3.3). */
+/* The volume limits of c's SAs into p: soft at 75 to 80% of life_bytes
+ * (spread by the SPI, random), hard at it; and without ESN, soft at 3/4
+ * of the sequence numbers, which RFC 4303 3.3.3 never lets wrap: ours
+ * outbound, the peer's as the packets that arrive count them (a peer
+ * that does not rekey in time would stop dead). */
 static void
 set_limits(struct dp *dp, struct dp_child *ch, const struct child_sa *c,
-    struct esp_sa_params *p, enum esp_dir dir)
+    struct esp_sa_params *p)
 {
 	uint64_t hard = c->life_bytes;
 
@@ -145,7 +146,7 @@ set_limits(struct dp *dp, struct dp_child *ch, const struct child_sa *c,
 		p->life.soft_bytes = hard / 4 * 3 + hard / 20 *
 		    (p->spi % 1000) / 1000;
 	}
-	if (dir == ESP_OUT && !p->esn)
+	if (!p->esn)
 		p->life.soft_packets = (uint64_t)3 << 30;
 	p->hook = on_esp_event;
 	p->hook_arg = ch;
@@ -223,7 +224,7 @@ dp_child_up(struct dp *dp, const struct child_sa *c,
 	p.nts = ini ? c->ts.nr : c->ts.ni;
 	sels_to_ts(ini ? c->ts.i : c->ts.r, ini ? c->ts.ni : c->ts.nr, p.dts);
 	p.ndts = ini ? c->ts.ni : c->ts.nr;
-	set_limits(dp, ch, c, &p, ESP_IN);
+	set_limits(dp, ch, c, &p);
 	if ((r = esp_sa_new(&p, &ch->in)) != 0)
 		goto fail;
 
@@ -239,7 +240,7 @@ dp_child_up(struct dp *dp, const struct child_sa *c,
 	}
 	p.ndst = nvip;
 	esp_sa_params_keys(&p, &c->keys, ini);
-	set_limits(dp, ch, c, &p, ESP_OUT);
+	set_limits(dp, ch, c, &p);
 	if ((r = esp_sa_new(&p, &ch->out)) != 0)
 		goto fail;
 	if ((r = esp_sadb_add(dp->db, ch->in)) != 0)
