@@ -448,17 +448,6 @@ ike_init_start(struct ike_init *sa, uint64_t now_ms)
 	return 0;
 }
 
-int
-ike_init__get_pld(const struct ike_msg *m, uint8_t t, struct span *body)
-{
-	int i = ike_msg_find(m, t, 0);
-
-	if (i < 0)
-		return i;
-	*body = m->pld[i].body;
-	return 0;
-}
-
 /* The response to IKE_SA_INIT: a retry request (COOKIE, INVALID_KE),
  * an error, or SA, KE and Nr, from which the keys come (2.14). */
 static void
@@ -539,11 +528,11 @@ handle_init_resp(struct ike_init *sa, const struct ike_msg *m,
 		return;
 	}
 	if (m->hdr.spi_r == 0 ||
-	    ike_init__get_pld(m, IKE_PLD_SA, &body) != 0 ||
+	    ike_msg_body(m, IKE_PLD_SA, &body) != 0 ||
 	    ike_pld_parse_sa(body, &sa->sa_pld) != 0 ||
-	    ike_init__get_pld(m, IKE_PLD_KE, &body) != 0 ||
+	    ike_msg_body(m, IKE_PLD_KE, &body) != 0 ||
 	    ike_pld_parse_ke(body, &ke) != 0 ||
-	    ike_init__get_pld(m, IKE_PLD_NONCE, &body) != 0 ||
+	    ike_msg_body(m, IKE_PLD_NONCE, &body) != 0 ||
 	    ike_pld_parse_nonce(body, &nr) != 0) {
 		fail(sa, IKE_INIT_ERR_PROTOCOL, 0);
 		return;
@@ -855,7 +844,7 @@ verify_peer(struct ike_init *sa, const struct ike_msg *m)
 
 	if ((idx = ike_msg_find(m, IKE_PLD_IDR, 0)) < 0 ||
 	    ike_pld_parse_id(m->pld[idx].body, &id) != 0 ||
-	    ike_init__get_pld(m, IKE_PLD_AUTH, &body) != 0 ||
+	    ike_msg_body(m, IKE_PLD_AUTH, &body) != 0 ||
 	    ike_pld_parse_auth(body, &auth) != 0 || !id_matches(sa, &id))
 		return -E_AUTH;
 	if (copy_span(&sa->idr, m->pld[idx].body) != 0)
@@ -968,7 +957,7 @@ read_cp(struct ike_init *sa, const struct ike_msg *m)
 	size_t i;
 	int r;
 
-	if (ike_init__get_pld(m, IKE_PLD_CP, &body) != 0)
+	if (ike_msg_body(m, IKE_PLD_CP, &body) != 0)
 		return 0;
 	extra[0] = sa->sid_attr;
 	extra[1] = sa->tok_attr;
@@ -1041,7 +1030,7 @@ finish_child(struct ike_init *sa, const struct ike_msg *m)
 		fail(sa, IKE_INIT_ERR_PROTOCOL, 0);
 		return;
 	}
-	if (ike_init__get_pld(m, IKE_PLD_SA, &body) != 0 ||
+	if (ike_msg_body(m, IKE_PLD_SA, &body) != 0 ||
 	    ike_pld_parse_sa(body, &sa->sa_pld) != 0 ||
 	    ike_prop_accept_esp(&sa->esp, &sa->sa_pld, &esp) != 0) {
 		ike_init__abandon(sa, 1);
@@ -1050,9 +1039,9 @@ finish_child(struct ike_init *sa, const struct ike_msg *m)
 	}
 	sel_any(any);
 	memset(&ts, 0, sizeof(ts));
-	if (ike_init__get_pld(m, IKE_PLD_TSI, &body) != 0 ||
+	if (ike_msg_body(m, IKE_PLD_TSI, &body) != 0 ||
 	    ike_pld_parse_ts(body, &tsi) != 0 ||
-	    ike_init__get_pld(m, IKE_PLD_TSR, &body) != 0 ||
+	    ike_msg_body(m, IKE_PLD_TSR, &body) != 0 ||
 	    ike_pld_parse_ts(body, &tsr) != 0 ||
 	    ike_init__read_ts(&tsi, any, 2, ts.i, &ts.ni) != 0 ||
 	    ike_init__read_ts(&tsr, sa->tsr, sa->ntsr, ts.r, &ts.nr) != 0 ||
@@ -1160,7 +1149,7 @@ handle_eap(struct ike_init *sa, const struct ike_msg *m)
 	uint8_t nak = EAP_TYPE_MSCHAPV2;
 	int r = -E_INTERNAL;
 
-	if (ike_init__get_pld(m, IKE_PLD_EAP, &body) != 0 ||
+	if (ike_msg_body(m, IKE_PLD_EAP, &body) != 0 ||
 	    ike_pld_parse_eap(body, &ep) != 0 ||
 	    eap_parse(ep.msg, &pkt) != 0) {
 		ike_init__abandon(sa, 0);
@@ -1299,7 +1288,7 @@ handle_final_resp(struct ike_init *sa, const struct ike_msg *m)
 	struct span body;
 	uint16_t nt;
 
-	if (ike_init__get_pld(m, IKE_PLD_AUTH, &body) != 0) {
+	if (ike_msg_body(m, IKE_PLD_AUTH, &body) != 0) {
 		nt = ike_msg_first_error(m);
 		fail(sa, nt == IKE_N_AUTHENTICATION_FAILED ?
 		    IKE_INIT_ERR_AUTH : IKE_INIT_ERR_PROTOCOL, nt);

@@ -189,9 +189,6 @@ int	ike_init__msg_begin(struct ike_init *sa, uint8_t exch, int response,
 /* ike_init.c: a DELETE of the IKE SA (established) or an
  * AUTHENTICATION_FAILED, sent once without waiting for an answer. */
 void	ike_init__abandon(struct ike_init *sa, int established);
-/* ike_init.c: the body of m's payload of type t. Returns 0 or -E_NOENT. */
-int	ike_init__get_pld(const struct ike_msg *m, uint8_t t,
-	    struct span *body);
 /* ike_init.c: reads narrowed selectors t, each within one of ours. */
 int	ike_init__read_ts(const struct ike_pld_ts *t,
 	    const struct child_sa_sel *ours, size_t nours,

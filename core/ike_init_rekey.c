@@ -13,6 +13,7 @@
 #include "core/ct.h"
 #include "core/err.h"
 #include "core/ike_init_int.h"
+#include "core/ike_rekey.h"
 #include "core/log.h"
 
 /* Most D-H groups a CHILD SA rekey of ours offers. */
@@ -258,15 +259,11 @@ void
 ike_init__handle_rekey_resp(struct ike_init *sa, const struct ike_msg *m)
 {
 	struct ike_init_result *res = &sa->res;
-	struct ike_pld_ts tsi, tsr;
-	struct ike_prop_esp esp;
+	struct ike_rekey_answer a;
 	struct ike_keys_suite suite;
-	struct ike_pld_nonce nr;
 	struct child_sa_ts ts;
 	struct child_sa nc;
 	struct ike_pld_notify n;
-	struct ike_pld_ke ke;
-	struct span body, gir = span_make(NULL, 0);
 	uint8_t shared[XFORM_MAX_DH_PUB_LEN];
 	size_t nours, ntheirs;
 	const struct child_sa_sel *ours = child_ts(&res->child, 1, &nours);
@@ -292,37 +289,20 @@ ike_init__handle_rekey_resp(struct ike_init *sa, const struct ike_msg *m)
 		return;
 	}
 	memset(&ts, 0, sizeof(ts));
-	if (ike_init__get_pld(m, IKE_PLD_SA, &body) != 0 ||
-	    ike_pld_parse_sa(body, &sa->sa_pld) != 0 ||
-	    ike_prop_accept_esp_rekey(&sa->esp, &sa->sa_pld, group,
-	    &esp) != 0 ||
-	    ike_init__get_pld(m, IKE_PLD_NONCE, &body) != 0 ||
-	    ike_pld_parse_nonce(body, &nr) != 0 ||
-	    ike_init__get_pld(m, IKE_PLD_TSI, &body) != 0 ||
-	    ike_pld_parse_ts(body, &tsi) != 0 ||
-	    ike_init__get_pld(m, IKE_PLD_TSR, &body) != 0 ||
-	    ike_pld_parse_ts(body, &tsr) != 0 ||
-	    ike_init__read_ts(&tsi, ours, nours, ts.i, &ts.ni) != 0 ||
-	    ike_init__read_ts(&tsr, theirs, ntheirs, ts.r, &ts.nr) != 0) {
+	if ((r = ike_rekey_answer_read(m, &sa->esp, sa->rk_dh, sa->rk_dhst,
+	    &sa->sa_pld, shared, &a)) != 0 ||
+	    ike_init__read_ts(&a.tsi, ours, nours, ts.i, &ts.ni) != 0 ||
+	    ike_init__read_ts(&a.tsr, theirs, ntheirs, ts.r, &ts.nr) != 0) {
+		ct_wipe(shared, sizeof(shared));
 		ike_init__rekey_failed(sa, "unusable response", 0);
 		return;
 	}
-	/* PFS when the gateway took our group: its KE, of that group. */
-	if (esp.dh != 0 && (ike_init__get_pld(m, IKE_PLD_KE, &body) != 0 ||
-	    ike_pld_parse_ke(body, &ke) != 0 || ke.group != esp.dh ||
-	    ke.data.len != sa->rk_dh->pub_len ||
-	    sa->rk_dh->derive(sa->rk_dhst, ke.data, shared) != 0)) {
-		ike_init__rekey_failed(sa, "unusable response", 0);
-		return;
-	}
-	if (esp.dh != 0)
-		gir = span_make(shared, sa->rk_dh->shared_len);
-	ike_prop_esp_suite(&esp, &suite);
-	if ((r = child_sa_init(&nc, sa->rk_spi, &esp, &ts,
+	ike_prop_esp_suite(&a.esp, &suite);
+	if ((r = child_sa_init(&nc, sa->rk_spi, &a.esp, &ts,
 	    (const struct sockaddr *)&sa->path.remote, sa->now)) != 0 ||
 	    (r = ike_keys_child_derive(&nc.keys, sa->prf,
-	    span_make(sa->keys.sk_d, sa->keys.prf_len), &suite, gir,
-	    span_make(sa->rk_ni, sizeof(sa->rk_ni)), nr.data)) != 0) {
+	    span_make(sa->keys.sk_d, sa->keys.prf_len), &suite, a.gir,
+	    span_make(sa->rk_ni, sizeof(sa->rk_ni)), a.nr.data)) != 0) {
 		ct_wipe(shared, sizeof(shared));
 		child_sa_cleanup(&nc);
 		ike_init__rekey_failed(sa, err_str(r), 0);
@@ -394,16 +374,16 @@ ike_init__answer_rekey(struct ike_init *sa, const struct ike_msg *m,
 	if (n.proto != IKE_PROTO_ESP || !span_eq(n.spi, span_make(spi, 4)))
 		return IKE_N_CHILD_SA_NOT_FOUND;
 	memset(&ts, 0, sizeof(ts));
-	have_ke = ike_init__get_pld(m, IKE_PLD_KE, &body) == 0;
+	have_ke = ike_msg_body(m, IKE_PLD_KE, &body) == 0;
 	if (have_ke && ike_pld_parse_ke(body, &ke) != 0)
 		return IKE_N_INVALID_SYNTAX;
-	if (ike_init__get_pld(m, IKE_PLD_SA, &body) != 0 ||
+	if (ike_msg_body(m, IKE_PLD_SA, &body) != 0 ||
 	    ike_pld_parse_sa(body, &sa->sa_pld) != 0 ||
-	    ike_init__get_pld(m, IKE_PLD_NONCE, &body) != 0 ||
+	    ike_msg_body(m, IKE_PLD_NONCE, &body) != 0 ||
 	    ike_pld_parse_nonce(body, &ni) != 0 ||
-	    ike_init__get_pld(m, IKE_PLD_TSI, &body) != 0 ||
+	    ike_msg_body(m, IKE_PLD_TSI, &body) != 0 ||
 	    ike_pld_parse_ts(body, &tsi) != 0 ||
-	    ike_init__get_pld(m, IKE_PLD_TSR, &body) != 0 ||
+	    ike_msg_body(m, IKE_PLD_TSR, &body) != 0 ||
 	    ike_pld_parse_ts(body, &tsr) != 0)
 		return IKE_N_INVALID_SYNTAX;
 	if (ike_prop_select_esp_rekey(&sa->esp, &sa->sa_pld,
@@ -598,12 +578,12 @@ ike_init__handle_ike_rekey_resp(struct ike_init *sa, const struct ike_msg *m)
 		ike_init__ike_rekey_failed(sa, "refused", nt);
 		return;
 	}
-	if (ike_init__get_pld(m, IKE_PLD_SA, &body) != 0 ||
+	if (ike_msg_body(m, IKE_PLD_SA, &body) != 0 ||
 	    ike_pld_parse_sa(body, &reply) != 0 || reply.nprop != 1 ||
 	    reply.prop[0].spi.len != 8 ||
-	    ike_init__get_pld(m, IKE_PLD_NONCE, &body) != 0 ||
+	    ike_msg_body(m, IKE_PLD_NONCE, &body) != 0 ||
 	    ike_pld_parse_nonce(body, &nr) != 0 ||
-	    ike_init__get_pld(m, IKE_PLD_KE, &body) != 0 ||
+	    ike_msg_body(m, IKE_PLD_KE, &body) != 0 ||
 	    ike_pld_parse_ke(body, &ke) != 0) {
 		ike_init__ike_rekey_failed(sa, "unusable response", 0);
 		return;

@@ -282,6 +282,17 @@ ike_msg_find_notify(const struct ike_msg *m, uint16_t ntype,
 	return -E_NOENT;
 }
 
+int
+ike_msg_body(const struct ike_msg *m, uint8_t type, struct span *body)
+{
+	int i = ike_msg_find(m, type, 0);
+
+	if (i < 0)
+		return i;
+	*body = m->pld[i].body;
+	return 0;
+}
+
 uint16_t
 ike_msg_first_error(const struct ike_msg *m)
 {

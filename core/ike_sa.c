@@ -360,18 +360,6 @@ ike_sa__copy_span(struct buf **dst, struct span s)
 	return 0;
 }
 
-/* Returns the decoded payload of type t, or -E_NOENT. */
-int
-ike_sa__get_pld(const struct ike_msg *m, uint8_t t, struct span *body)
-{
-	int i = ike_msg_find(m, t, 0);
-
-	if (i < 0)
-		return i;
-	*body = m->pld[i].body;
-	return 0;
-}
-
 /* Starts a protected message of sa in a new buffer of cap bytes: the
  * header (exch, flags, msgid) and the opened SK payload. */
 static int

@@ -271,7 +271,7 @@ ike_sa__establish(struct ike_sa *sa, const struct ike_msg_hdr *req, int with_id)
 	memset(&creq, 0, sizeof(creq));
 	stypes[0] = pr->session_id_attr;
 	stypes[1] = pr->session_token_attr;
-	if (ike_sa__get_pld(m, IKE_PLD_CP, &body) == 0 &&
+	if (ike_msg_body(m, IKE_PLD_CP, &body) == 0 &&
 	    ike_pld_parse_cp(body, &cp) == 0 &&
 	    ike_cp_parse_req(&cp, stypes, pr->reconnect_timeout > 0 ? 2 : 0,
 	    &creq) == 0)
@@ -297,14 +297,14 @@ ike_sa__establish(struct ike_sa *sa, const struct ike_msg_hdr *req, int with_id)
 		child_err = IKE_N_INTERNAL_ADDRESS_FAILURE;
 
 	if (child_err == 0 &&
-	    (ike_sa__get_pld(m, IKE_PLD_SA, &body) != 0 ||
+	    (ike_msg_body(m, IKE_PLD_SA, &body) != 0 ||
 	    ike_pld_parse_sa(body, &ctx->sa_pld) != 0 ||
 	    ike_prop_select_esp(pr->esp, &ctx->sa_pld, &esp) != 0))
 		child_err = IKE_N_NO_PROPOSAL_CHOSEN;
 	if (child_err == 0 &&
-	    (ike_sa__get_pld(m, IKE_PLD_TSI, &body) != 0 ||
+	    (ike_msg_body(m, IKE_PLD_TSI, &body) != 0 ||
 	    ike_pld_parse_ts(body, &tsi) != 0 ||
-	    ike_sa__get_pld(m, IKE_PLD_TSR, &body) != 0 ||
+	    ike_msg_body(m, IKE_PLD_TSR, &body) != 0 ||
 	    ike_pld_parse_ts(body, &tsr) != 0 ||
 	    child_sa_narrow(&tsi, &tsr, sa->vip, sa->nvip, pol, &ts) != 0))
 		child_err = IKE_N_TS_UNACCEPTABLE;
@@ -513,7 +513,7 @@ ike_sa__auth_first(struct ike_sa *sa, const struct ike_msg_hdr *req,
 		return;
 	sa->auth1_first = m->pld[0].type;
 	if (id.type == IKE_ID_KEY_ID && ike_sa__is_session_id(id.data) &&
-	    ike_sa__get_pld(m, IKE_PLD_AUTH, &body) == 0) {
+	    ike_msg_body(m, IKE_PLD_AUTH, &body) == 0) {
 		sa->resume_attempt = 1;
 		if (ike_pld_parse_auth(body, &auth) != 0) {
 			ike_sa__resume_failed(sa, req,
@@ -533,7 +533,7 @@ ike_sa__auth_first(struct ike_sa *sa, const struct ike_msg_hdr *req,
 		    "IKE proposal not allowed by the profile");
 		return;
 	}
-	if (ike_sa__get_pld(m, IKE_PLD_AUTH, &body) != 0) {
+	if (ike_msg_body(m, IKE_PLD_AUTH, &body) != 0) {
 		/* No AUTH: the client wants EAP (2.16). */
 		if (sa->profile->remote_auth != CFG_AUTH_EAP_MSCHAPV2) {
 			ike_sa__auth_failed(sa, req, "no AUTH payload");
@@ -616,7 +616,7 @@ ike_sa__auth_eap(struct ike_sa *sa, const struct ike_msg_hdr *req,
 	struct buf *out = NULL;
 	int r;
 
-	if (ike_sa__get_pld(m, IKE_PLD_EAP, &body) != 0 ||
+	if (ike_msg_body(m, IKE_PLD_EAP, &body) != 0 ||
 	    ike_pld_parse_eap(body, &ep) != 0 ||
 	    eap_parse(ep.msg, &pkt) != 0) {
 		ike_sa__auth_failed(sa, req, "no valid EAP payload");
@@ -687,7 +687,7 @@ ike_sa__auth_final(struct ike_sa *sa, const struct ike_msg_hdr *req,
 	struct ike_pld_auth auth;
 	struct span body;
 
-	if (ike_sa__get_pld(m, IKE_PLD_AUTH, &body) != 0 ||
+	if (ike_msg_body(m, IKE_PLD_AUTH, &body) != 0 ||
 	    ike_pld_parse_auth(body, &auth) != 0 ||
 	    auth.method != IKE_AUTH_SHARED_KEY_MIC) {
 		ike_sa__auth_failed(sa, req, "no AUTH after EAP");

@@ -126,7 +126,7 @@ ike_sa__create_child(struct ike_sa *sa, const struct ike_msg_hdr *req,
 	ike_sa__peer_str(sa, ps, sizeof(ps));
 	rekey = rekey_notify(m, &rproto, &rspi);
 	/* 1.3.2: an IKE SA rekey has neither REKEY_SA nor selectors. */
-	if (!rekey && ike_sa__get_pld(m, IKE_PLD_TSI, &body) != 0) {
+	if (!rekey && ike_msg_body(m, IKE_PLD_TSI, &body) != 0) {
 		ike_sa__rekey_ike(sa, req, m);
 		return;
 	}
@@ -145,20 +145,20 @@ ike_sa__create_child(struct ike_sa *sa, const struct ike_msg_hdr *req,
 		ike_sa__resp_notify(sa, req, IKE_N_CHILD_SA_NOT_FOUND);
 		return;
 	}
-	if (ike_sa__get_pld(m, IKE_PLD_SA, &body) != 0 ||
+	if (ike_msg_body(m, IKE_PLD_SA, &body) != 0 ||
 	    ike_pld_parse_sa(body, &ctx->sa_pld) != 0 ||
-	    ike_sa__get_pld(m, IKE_PLD_NONCE, &body) != 0 ||
+	    ike_msg_body(m, IKE_PLD_NONCE, &body) != 0 ||
 	    ike_pld_parse_nonce(body, &ni) != 0 ||
-	    ike_sa__get_pld(m, IKE_PLD_TSI, &body) != 0 ||
+	    ike_msg_body(m, IKE_PLD_TSI, &body) != 0 ||
 	    ike_pld_parse_ts(body, &tsi) != 0 ||
-	    ike_sa__get_pld(m, IKE_PLD_TSR, &body) != 0 ||
+	    ike_msg_body(m, IKE_PLD_TSR, &body) != 0 ||
 	    ike_pld_parse_ts(body, &tsr) != 0) {
 		log_info(SUB_IKE, "CREATE_CHILD_SA from %s lacks SA, Nonce or "
 		    "selectors", ps);
 		ike_sa__resp_notify(sa, req, IKE_N_INVALID_SYNTAX);
 		return;
 	}
-	if (ike_sa__get_pld(m, IKE_PLD_KE, &body) == 0) {
+	if (ike_msg_body(m, IKE_PLD_KE, &body) == 0) {
 		if (ike_pld_parse_ke(body, &ke) != 0) {
 			ike_sa__resp_notify(sa, req, IKE_N_INVALID_SYNTAX);
 			return;

@@ -135,11 +135,11 @@ ike_sa__handle_init(struct ike_ctx *ctx, const struct ike_msg *m,
 	int r;
 
 	net_addr_str((const struct sockaddr *)&p->remote, ps, sizeof(ps));
-	if (ike_sa__get_pld(m, IKE_PLD_SA, &body) != 0 ||
+	if (ike_msg_body(m, IKE_PLD_SA, &body) != 0 ||
 	    ike_pld_parse_sa(body, &ctx->sa_pld) != 0 ||
-	    ike_sa__get_pld(m, IKE_PLD_KE, &body) != 0 ||
+	    ike_msg_body(m, IKE_PLD_KE, &body) != 0 ||
 	    ike_pld_parse_ke(body, &ke) != 0 ||
-	    ike_sa__get_pld(m, IKE_PLD_NONCE, &body) != 0 ||
+	    ike_msg_body(m, IKE_PLD_NONCE, &body) != 0 ||
 	    ike_pld_parse_nonce(body, &ni) != 0) {
 		ctx->st.rx_invalid++;
 		if (log_ratelimit_ok(&ike_sa__rl_input, 5))

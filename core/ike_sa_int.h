@@ -233,8 +233,6 @@ void	ike_sa__send_buf(struct ike_ctx *ctx, const struct net_path *p,
 void	ike_sa__respond(struct ike_sa *sa, struct buf *b);
 /* ike_sa.c: replaces *dst with a copy of s. Returns 0 or -E_NOMEM. */
 int	ike_sa__copy_span(struct buf **dst, struct span s);
-/* ike_sa.c: the body of m's payload of type t. Returns 0 or -E_NOENT. */
-int	ike_sa__get_pld(const struct ike_msg *m, uint8_t t, struct span *body);
 /* ike_sa.c: starts a protected response to req in *bp (returned owned).
  * Returns 0 or a -E_* code. */
 int	ike_sa__resp_begin(struct ike_sa *sa, const struct ike_msg_hdr *req,

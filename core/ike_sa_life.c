@@ -19,6 +19,7 @@
 #include "core/child_sa.h"
 #include "core/ct.h"
 #include "core/err.h"
+#include "core/ike_rekey.h"
 #include "core/ike_sa_int.h"
 #include "core/log.h"
 #include "core/xform.h"
@@ -255,13 +256,9 @@ ike_sa__life_rekey_resp(struct ike_sa *sa, const struct ike_msg *m)
 {
 	struct ike_ctx *ctx = sa->ctx;
 	const struct cfg_esp *cesp = sa->profile->esp;
-	struct ike_prop_esp esp;
+	struct ike_rekey_answer a;
 	struct ike_keys_suite suite;
-	struct ike_pld_nonce nr;
-	struct ike_pld_ke ke;
-	struct ike_pld_ts tsi, tsr;
 	struct child_sa *nc = NULL, *old = sa->child;
-	struct span body, gir = span_make(NULL, 0);
 	uint8_t shared[XFORM_MAX_DH_PUB_LEN];
 	char ps[NET_ADDRSTRLEN], ealgs[64];
 	uint16_t nt;
@@ -280,33 +277,17 @@ ike_sa__life_rekey_resp(struct ike_sa *sa, const struct ike_msg *m)
 		rekey_failed(sa, "the CHILD SA changed meanwhile", 0);
 		return;
 	}
-	if (ike_sa__get_pld(m, IKE_PLD_SA, &body) != 0 ||
-	    ike_pld_parse_sa(body, &ctx->sa_pld) != 0 ||
-	    ike_prop_accept_esp_rekey(cesp, &ctx->sa_pld, cesp->pfs,
-	    &esp) != 0 ||
-	    ike_sa__get_pld(m, IKE_PLD_NONCE, &body) != 0 ||
-	    ike_pld_parse_nonce(body, &nr) != 0 ||
-	    ike_sa__get_pld(m, IKE_PLD_TSI, &body) != 0 ||
-	    ike_pld_parse_ts(body, &tsi) != 0 ||
-	    ike_sa__get_pld(m, IKE_PLD_TSR, &body) != 0 ||
-	    ike_pld_parse_ts(body, &tsr) != 0) {
-		rekey_failed(sa, "unusable answer", 0);
+	if ((r = ike_rekey_answer_read(m, cesp, sa->rk_dh, sa->rk_dhst,
+	    &ctx->sa_pld, shared, &a)) != 0) {
+		ct_wipe(shared, sizeof(shared));
+		rekey_failed(sa, r == -E_CRYPTO ? "unusable KE" :
+		    "unusable answer", 0);
 		return;
 	}
-	if (esp.dh != 0 && (sa->rk_dh == NULL ||
-	    ike_sa__get_pld(m, IKE_PLD_KE, &body) != 0 ||
-	    ike_pld_parse_ke(body, &ke) != 0 || ke.group != esp.dh ||
-	    ke.data.len != sa->rk_dh->pub_len ||
-	    sa->rk_dh->derive(sa->rk_dhst, ke.data, shared) != 0)) {
-		rekey_failed(sa, "unusable KE", 0);
-		return;
-	}
-	if (esp.dh != 0)
-		gir = span_make(shared, sa->rk_dh->shared_len);
 	/* The selectors stay those the client got when it logged in: a
 	 * rekey does not widen them (2.9: the answer may only narrow). */
-	ike_prop_esp_suite(&esp, &suite);
-	r = child_sa_new(sa->rk_spi, &esp, &old->ts,
+	ike_prop_esp_suite(&a.esp, &suite);
+	r = child_sa_new(sa->rk_spi, &a.esp, &old->ts,
 	    (const struct sockaddr *)&sa->path.remote, ctx->now, &nc);
 	if (r == 0) {
 		/* 2.17: our request, so our outbound SA takes the "i"
@@ -321,8 +302,9 @@ ike_sa__life_rekey_resp(struct ike_sa *sa, const struct ike_msg *m)
 		nc->replaces = old->spi_in;
 		nc->life_bytes = (uint64_t)cesp->lifetime_kb * 1024;
 		r = ike_keys_child_derive(&nc->keys, sa->prf,
-		    span_make(sa->keys.sk_d, sa->keys.prf_len), &suite, gir,
-		    span_make(sa->rk_ni, sizeof(sa->rk_ni)), nr.data);
+		    span_make(sa->keys.sk_d, sa->keys.prf_len), &suite,
+		    a.gir, span_make(sa->rk_ni, sizeof(sa->rk_ni)),
+		    a.nr.data);
 	}
 	ct_wipe(shared, sizeof(shared));
 	if (r == 0 && ctx->io.child_up != NULL)
@@ -334,12 +316,12 @@ ike_sa__life_rekey_resp(struct ike_sa *sa, const struct ike_msg *m)
 		return;
 	}
 	ike_sa__life_abort(sa);
-	if (ike_prop_esp_str(&esp, ealgs, sizeof(ealgs)) != 0)
+	if (ike_prop_esp_str(&a.esp, ealgs, sizeof(ealgs)) != 0)
 		ealgs[sizeof(ealgs) - 1] = '\0';
 	log_info(SUB_IKE, "CHILD SA %08x/%08x with %s rekeyed by us: now "
 	    "%08x/%08x, ESP %s%s", old->spi_in, old->spi_out,
 	    ike_sa__peer_str(sa, ps, sizeof(ps)), nc->spi_in, nc->spi_out,
-	    ealgs, esp.dh != 0 ? " with PFS" : "");
+	    ealgs, a.esp.dh != 0 ? " with PFS" : "");
 	sa->child_old = old;
 	sa->child = nc;
 	sa->child_rekeys++;

@@ -109,11 +109,11 @@ ike_sa__rekey_ike(struct ike_sa *sa, const struct ike_msg_hdr *req,
 	int r = -E_INTERNAL;
 
 	ike_sa__peer_str(sa, ps, sizeof(ps));
-	if (ike_sa__get_pld(m, IKE_PLD_SA, &body) != 0 ||
+	if (ike_msg_body(m, IKE_PLD_SA, &body) != 0 ||
 	    ike_pld_parse_sa(body, &ctx->sa_pld) != 0 ||
-	    ike_sa__get_pld(m, IKE_PLD_NONCE, &body) != 0 ||
+	    ike_msg_body(m, IKE_PLD_NONCE, &body) != 0 ||
 	    ike_pld_parse_nonce(body, &ni) != 0 ||
-	    ike_sa__get_pld(m, IKE_PLD_KE, &body) != 0 ||
+	    ike_msg_body(m, IKE_PLD_KE, &body) != 0 ||
 	    ike_pld_parse_ke(body, &ke) != 0) {
 		log_info(SUB_IKE, "IKE SA rekey from %s lacks SA, Nonce or KE",
 		    ps);

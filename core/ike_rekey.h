@@ -1,0 +1,42 @@
+/*
+ * ike_rekey.h: what both IKE sides share when they rekey a CHILD SA
+ * (RFC 7296 1.3.3): the side that asked reads the answer the same way,
+ * whether it is ikeclient (core/ike_init_rekey.c) or the gateway before
+ * the SA's lifetime ends (core/ike_sa_life.c).
+ */
+#ifndef CORE_IKE_REKEY_H
+#define CORE_IKE_REKEY_H
+
+#include <stdint.h>
+
+#include "core/cfg.h"
+#include "core/ike_msg.h"
+#include "core/ike_pld.h"
+#include "core/ike_prop.h"
+#include "core/span.h"
+#include "core/xform.h"
+
+/* The answer to our CREATE_CHILD_SA request that rekeys a CHILD SA. */
+struct ike_rekey_answer {
+	struct ike_prop_esp	 esp;	/* what it took; esp.dh: PFS or 0 */
+	struct ike_pld_nonce	 nr;	/* pointing into the message */
+	struct ike_pld_ts	 tsi, tsr;
+	struct span		 gir;	/* g^ir in the caller's buffer, or
+					 * empty without PFS */
+};
+
+/*
+ * Reads the answer m (decrypted, verified; borrowed) to our rekey offered
+ * with ours (borrowed) and a KE of dh's group made with dhst (dh NULL:
+ * none): its SA, accepted as ike_prop_accept_esp_rekey does (decoded into
+ * the caller's scratch), Nr, TSi, TSr and, when it took our group, its KE,
+ * from which g^ir goes into shared (XFORM_MAX_DH_PUB_LEN bytes; the
+ * caller wipes it). Returns 0 and *out, -E_NOENT (a payload missing, a
+ * proposal we did not offer) or -E_CRYPTO (an unusable KE).
+ */
+int	ike_rekey_answer_read(const struct ike_msg *m, const struct cfg_esp *ours,
+	    const struct xform_dh *dh, void *dhst, struct ike_pld_sa *scratch,
+	    uint8_t *shared, struct ike_rekey_answer *out)
+	    __attribute__((warn_unused_result));
+
+#endif /* CORE_IKE_REKEY_H */
