@@ -362,6 +362,15 @@ child_sa_sel_str(const struct child_sa_sel *sel, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -E_RANGE : 0;
 }
 
+const struct child_sa_sel *
+child_sa_side(const struct child_sa *c, int ours, size_t *n)
+{
+	int tsi = (ours != 0) == (c->we_initiated != 0);
+
+	*n = tsi ? c->ts.ni : c->ts.nr;
+	return tsi ? c->ts.i : c->ts.r;
+}
+
 void
 child_sa_spi_put(uint32_t spi, uint8_t out[4])
 {

@@ -174,6 +174,12 @@ typedef int child_sa_rand_fn(void *p, size_t n);
 int	child_sa_spi_alloc(child_sa_spi_taken_fn *taken, void *arg,
 	    child_sa_rand_fn *rnd, uint32_t *spi) CHILD_SA_WUR;
 
+/* The selectors of c on our side (ours 1) or the peer's (0): whoever
+ * sent the request that made c has them as TSi (RFC 7296 2.9). Returns
+ * them and their count in *n. */
+const struct child_sa_sel *child_sa_side(const struct child_sa *c, int ours,
+	    size_t *n);
+
 /* Writes the ESP SPI spi to out in network order, as payloads carry it. */
 void	child_sa_spi_put(uint32_t spi, uint8_t out[4]);
 

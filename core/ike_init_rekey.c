@@ -19,17 +19,6 @@
 /* Most D-H groups a CHILD SA rekey of ours offers. */
 #define REKEY_GROUPS	8
 
-/* The selectors of ch on our side (mine) or the gateway's: the
- * initiator of the exchange that made it has TSi (2.9). */
-static const struct child_sa_sel *
-child_ts(const struct child_sa *ch, int mine, size_t *n)
-{
-	int tsi = mine == (ch->we_initiated != 0);
-
-	*n = tsi ? ch->ts.ni : ch->ts.nr;
-	return tsi ? ch->ts.i : ch->ts.r;
-}
-
 /* --- rekeying our CHILD SA (1.3.3, 2.8) ------------------------------ */
 
 /* Arms our next rekey of the CHILD SA at at (when rekeys are on). */
@@ -85,17 +74,10 @@ static int
 start_rekey(struct ike_init *sa)
 {
 	const struct child_sa *ch = &sa->res.child;
-	struct ike_pld_notify n;
-	struct ike_pld_nonce ni;
 	struct ike_pld_ke ke;
-	struct ike_pld_ts tsi, tsr;
 	struct ike_chain c;
 	struct buf *b = NULL;
-	uint8_t spi[4];
 	uint16_t group, groups[REKEY_GROUPS];
-	size_t nours, ntheirs;
-	const struct child_sa_sel *ours = child_ts(ch, 1, &nours);
-	const struct child_sa_sel *theirs = child_ts(ch, 0, &ntheirs);
 	int r;
 
 	group = sa->rk_group != 0 ? sa->rk_group : sa->prop.dh;
@@ -109,23 +91,11 @@ start_rekey(struct ike_init *sa)
 	    (r = ike_init__msg_begin(sa, IKE_EXCH_CREATE_CHILD_SA, 0, 0, &b,
 	    &c)) != 0)
 		goto out;
-	child_sa_spi_put(ch->spi_in, spi);
-	memset(&n, 0, sizeof(n));
-	n.proto = IKE_PROTO_ESP;
-	n.type = IKE_N_REKEY_SA;
-	n.spi = span_make(spi, sizeof(spi));
-	ni.data = span_make(sa->rk_ni, sizeof(sa->rk_ni));
 	ke.group = group;
 	ke.data = span_make(sa->rk_pub, sa->rk_dh->pub_len);
-	if ((r = ike_pld_add_notify(&c, &n)) != 0 ||
-	    (r = ike_prop_add_offer_esp_rekey(&c, &sa->esp, sa->rk_spi,
-	    groups, rekey_groups(sa, group, groups))) != 0 ||
-	    (r = ike_pld_add_nonce(&c, &ni)) != 0 ||
-	    (r = ike_pld_add_ke(&c, &ke)) != 0 ||
-	    (r = child_sa_ts_pld(ours, nours, &tsi)) != 0 ||
-	    (r = child_sa_ts_pld(theirs, ntheirs, &tsr)) != 0 ||
-	    (r = ike_pld_add_ts(&c, IKE_PLD_TSI, &tsi)) != 0 ||
-	    (r = ike_pld_add_ts(&c, IKE_PLD_TSR, &tsr)) != 0 ||
+	if ((r = ike_rekey_request_add(&c, ch, &sa->esp, sa->rk_spi, groups,
+	    rekey_groups(sa, group, groups), span_make(sa->rk_ni,
+	    sizeof(sa->rk_ni)), &ke)) != 0 ||
 	    (r = ike_sk_seal(&sa->sk, &c, 1)) != 0)
 		goto out;
 	log_debug(SUB_IKE, "rekeying CHILD SA %08x/%08x", ch->spi_in,
@@ -266,8 +236,8 @@ ike_init__handle_rekey_resp(struct ike_init *sa, const struct ike_msg *m)
 	struct ike_pld_notify n;
 	uint8_t shared[XFORM_MAX_DH_PUB_LEN];
 	size_t nours, ntheirs;
-	const struct child_sa_sel *ours = child_ts(&res->child, 1, &nours);
-	const struct child_sa_sel *theirs = child_ts(&res->child, 0,
+	const struct child_sa_sel *ours = child_sa_side(&res->child, 1, &nours);
+	const struct child_sa_sel *theirs = child_sa_side(&res->child, 0,
 	    &ntheirs);
 	uint16_t nt, want, group = sa->rk_dh != NULL ? sa->rk_dh->group : 0;
 	int r;
@@ -362,8 +332,8 @@ ike_init__answer_rekey(struct ike_init *sa, const struct ike_msg *m,
 	uint8_t nonce[NONCE_LEN], spi[4];
 	void *dhst = NULL;
 	size_t nours, ntheirs;
-	const struct child_sa_sel *ours = child_ts(cur, 1, &nours);
-	const struct child_sa_sel *theirs = child_ts(cur, 0, &ntheirs);
+	const struct child_sa_sel *ours = child_sa_side(cur, 1, &nours);
+	const struct child_sa_sel *theirs = child_sa_side(cur, 0, &ntheirs);
 	uint32_t spi_in;
 	uint16_t nt = 0;
 	int have_ke;

@@ -6,8 +6,41 @@
 
 #include <string.h>
 
+#include "core/child_sa.h"
 #include "core/err.h"
 #include "core/ike_rekey.h"
+
+int
+ike_rekey_request_add(struct ike_chain *c, const struct child_sa *ch,
+    const struct cfg_esp *ours, uint32_t spi, const uint16_t *dh,
+    size_t ndh, struct span ni, const struct ike_pld_ke *ke)
+{
+	struct ike_pld_notify n;
+	struct ike_pld_nonce nonce;
+	struct ike_pld_ts tsi, tsr;
+	const struct child_sa_sel *mine, *theirs;
+	size_t nmine, ntheirs;
+	uint8_t s[4];
+	int r;
+
+	child_sa_spi_put(ch->spi_in, s);
+	memset(&n, 0, sizeof(n));
+	n.proto = IKE_PROTO_ESP;
+	n.type = IKE_N_REKEY_SA;
+	n.spi = span_make(s, sizeof(s));
+	nonce.data = ni;
+	mine = child_sa_side(ch, 1, &nmine);
+	theirs = child_sa_side(ch, 0, &ntheirs);
+	if ((r = ike_pld_add_notify(c, &n)) != 0 ||
+	    (r = ike_prop_add_offer_esp_rekey(c, ours, spi, dh, ndh)) != 0 ||
+	    (r = ike_pld_add_nonce(c, &nonce)) != 0 ||
+	    (ke != NULL && (r = ike_pld_add_ke(c, ke)) != 0) ||
+	    (r = child_sa_ts_pld(mine, nmine, &tsi)) != 0 ||
+	    (r = child_sa_ts_pld(theirs, ntheirs, &tsr)) != 0 ||
+	    (r = ike_pld_add_ts(c, IKE_PLD_TSI, &tsi)) != 0)
+		return r;
+	return ike_pld_add_ts(c, IKE_PLD_TSR, &tsr);
+}
 
 int
 ike_rekey_answer_read(const struct ike_msg *m, const struct cfg_esp *ours,

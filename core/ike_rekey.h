@@ -16,6 +16,20 @@
 #include "core/span.h"
 #include "core/xform.h"
 
+struct child_sa;
+
+/*
+ * Adds to c the payloads of our CREATE_CHILD_SA request that rekeys ch
+ * (borrowed): N(REKEY_SA) naming it by the SPI we receive with (3.10.1),
+ * the offer of ours (ike_prop_add_offer_esp_rekey: our new inbound SPI
+ * spi, D-H groups dh[0..ndh)), our nonce ni, our KE ke (NULL: none) and
+ * ch's selectors, ours as TSi. Returns 0 or a -E_* code.
+ */
+int	ike_rekey_request_add(struct ike_chain *c, const struct child_sa *ch,
+	    const struct cfg_esp *ours, uint32_t spi, const uint16_t *dh,
+	    size_t ndh, struct span ni, const struct ike_pld_ke *ke)
+	    __attribute__((warn_unused_result));
+
 /* The answer to our CREATE_CHILD_SA request that rekeys a CHILD SA. */
 struct ike_rekey_answer {
 	struct ike_prop_esp	 esp;	/* what it took; esp.dh: PFS or 0 */

@@ -74,17 +74,6 @@ ike_sa__life_abort(struct ike_sa *sa)
 	ct_wipe(sa->rk_ni, sizeof(sa->rk_ni));
 }
 
-/* The selectors of ch on our side (mine) or the client's: the initiator
- * of the exchange that made it has TSi (2.9). */
-static const struct child_sa_sel *
-child_ts(const struct child_sa *ch, int mine, size_t *n)
-{
-	int tsi = mine == (ch->we_initiated != 0);
-
-	*n = tsi ? ch->ts.ni : ch->ts.nr;
-	return tsi ? ch->ts.i : ch->ts.r;
-}
-
 /* When to try a failed rekey again: LIFE_RETRY_MS later, or halfway to
  * the SA's end when that is sooner, so that one more try comes first. */
 static uint64_t
@@ -131,16 +120,10 @@ start_rekey(struct ike_sa *sa)
 {
 	const struct child_sa *ch = sa->child;
 	const struct cfg_esp *esp = sa->profile->esp;
-	struct ike_pld_notify n;
-	struct ike_pld_nonce ni;
 	struct ike_pld_ke ke;
-	struct ike_pld_ts tsi, tsr;
 	struct ike_chain c;
 	struct buf *b = NULL;
-	uint8_t spi[4], pub[XFORM_MAX_DH_PUB_LEN];
-	size_t nours, ntheirs;
-	const struct child_sa_sel *ours = child_ts(ch, 1, &nours);
-	const struct child_sa_sel *theirs = child_ts(ch, 0, &ntheirs);
+	uint8_t pub[XFORM_MAX_DH_PUB_LEN];
 	int r;
 
 	ike_sa__life_abort(sa);
@@ -149,6 +132,8 @@ start_rekey(struct ike_sa *sa)
 			return -E_NOTSUP;
 		if ((r = sa->rk_dh->keygen(&sa->rk_dhst, NULL, 0, pub)) != 0)
 			return r;
+		ke.group = esp->pfs;
+		ke.data = span_make(pub, sa->rk_dh->pub_len);
 	}
 	if ((r = child_sa_spi_alloc(ike_sa__spi_taken, sa->ctx, NULL,
 	    &sa->rk_spi)) != 0 ||
@@ -156,38 +141,18 @@ start_rekey(struct ike_sa *sa)
 	    (r = ike_sa__req_begin(sa, IKE_EXCH_CREATE_CHILD_SA, &b,
 	    &c)) != 0)
 		return r;
-	/* 3.10.1: REKEY_SA names the SA by the SPI we receive with. */
-	child_sa_spi_put(ch->spi_in, spi);
-	memset(&n, 0, sizeof(n));
-	n.proto = IKE_PROTO_ESP;
-	n.type = IKE_N_REKEY_SA;
-	n.spi = span_make(spi, sizeof(spi));
-	ni.data = span_make(sa->rk_ni, sizeof(sa->rk_ni));
-	if ((r = ike_pld_add_notify(&c, &n)) != 0 ||
-	    (r = ike_prop_add_offer_esp_rekey(&c, esp, sa->rk_spi, &esp->pfs,
-	    esp->pfs != 0)) != 0 ||
-	    (r = ike_pld_add_nonce(&c, &ni)) != 0)
-		goto out;
-	if (sa->rk_dh != NULL) {
-		ke.group = esp->pfs;
-		ke.data = span_make(pub, sa->rk_dh->pub_len);
-		if ((r = ike_pld_add_ke(&c, &ke)) != 0)
-			goto out;
+	if ((r = ike_rekey_request_add(&c, ch, esp, sa->rk_spi, &esp->pfs,
+	    esp->pfs != 0, span_make(sa->rk_ni, sizeof(sa->rk_ni)),
+	    sa->rk_dh != NULL ? &ke : NULL)) != 0 ||
+	    (r = ike_sk_seal(&sa->sk, &c, 0)) != 0) {
+		buf_free(b);
+		return r;
 	}
-	if ((r = child_sa_ts_pld(ours, nours, &tsi)) != 0 ||
-	    (r = child_sa_ts_pld(theirs, ntheirs, &tsr)) != 0 ||
-	    (r = ike_pld_add_ts(&c, IKE_PLD_TSI, &tsi)) != 0 ||
-	    (r = ike_pld_add_ts(&c, IKE_PLD_TSR, &tsr)) != 0 ||
-	    (r = ike_sk_seal(&sa->sk, &c, 0)) != 0)
-		goto out;
 	sa->rk_of = ch->spi_in;
 	log_debug(SUB_IKE, "rekeying CHILD SA %08x/%08x", ch->spi_in,
 	    ch->spi_out);
 	ike_sa__req_send(sa, IKE_REQ_REKEY, b);
 	return 0;
-out:
-	buf_free(b);
-	return r;
 }
 
 /* The lifetime is over (what: which) and the SA was not replaced: it
