@@ -18,6 +18,32 @@ static const char *const state_names[] = {
 	"HALF-OPEN", "EAP", "EAP-DONE", "ESTABLISHED", "REKEYED", "DELETING",
 };
 
+/* What is left of ch's lifetime (IOS's "remaining key lifetime"): whole
+ * seconds, kilobytes (-1: no volume limit) on the busier of its SAs, and
+ * seconds until our rekey is due (-1: none armed). */
+struct life_left {
+	long long	 s, kb, rekey_s;
+};
+
+static struct life_left
+life_left(const struct ike_sa *sa, const struct child_sa *ch, uint64_t now)
+{
+	struct life_left l = { 0, -1, -1 };
+	uint64_t end = ch->created_ms + (uint64_t)sa->profile->esp->lifetime *
+	    1000, used = ch->bytes_in > ch->bytes_out ? ch->bytes_in :
+	    ch->bytes_out;
+
+	l.s = end > now ? (long long)((end - now) / 1000) : 0;
+	if (ch->life_bytes != 0)
+		l.kb = used < ch->life_bytes ?
+		    (long long)((ch->life_bytes - used) / 1024) : 0;
+	if (timer_armed(&sa->t_life))
+		l.rekey_s = timer_deadline(&sa->t_life) > now ?
+		    (long long)((timer_deadline(&sa->t_life) - now) / 1000) :
+		    0;
+	return l;
+}
+
 int
 ike_ctx_show_sa(struct ike_ctx *ctx, struct buf *out, int json)
 {
@@ -25,6 +51,7 @@ ike_ctx_show_sa(struct ike_ctx *ctx, struct buf *out, int json)
 	char algs[64], ealgs[64], owner[256];
 	struct ike_sa *sa;
 	const struct child_sa *ch;
+	struct life_left l = { 0, -1, -1 };
 	int r = 0, first = 1;
 
 	if (json && (r = buf_add_u8(out, '[')) != 0)
@@ -33,6 +60,8 @@ ike_ctx_show_sa(struct ike_ctx *ctx, struct buf *out, int json)
 		if (sa->child != NULL && ctx->io.child_stats != NULL)
 			ctx->io.child_stats(ctx->io.arg, sa->child);
 		ch = sa->child;
+		if (ch != NULL && sa->profile != NULL)
+			l = life_left(sa, ch, ctx->now);
 		ike_sa__peer_str(sa, ps, sizeof(ps));
 		net_addr_str((const struct sockaddr *)&sa->path.local, ls,
 		    sizeof(ls));
@@ -78,7 +107,9 @@ ike_ctx_show_sa(struct ike_ctx *ctx, struct buf *out, int json)
 				    "\"%s\",\"esn\":%s,\"bytes_in\":%llu,"
 				    "\"bytes_out\":%llu,\"packets_in\":%llu,"
 				    "\"packets_out\":%llu,\"drops_in\":%llu,"
-				    "\"drops_out\":%llu,\"rekeys\":%u}",
+				    "\"drops_out\":%llu,\"rekeys\":%u,"
+				    "\"life_left_s\":%lld,\"life_left_kb\":"
+				    "%lld,\"rekey_due_s\":%lld}",
 				    ch->spi_in,
 				    ch->spi_out, ealgs, ch->prop.esn ? "true" :
 				    "false",
@@ -88,7 +119,7 @@ ike_ctx_show_sa(struct ike_ctx *ctx, struct buf *out, int json)
 				    (unsigned long long)ch->packets_out,
 				    (unsigned long long)ch->drops_in,
 				    (unsigned long long)ch->drops_out,
-				    sa->child_rekeys);
+				    sa->child_rekeys, l.s, l.kb, l.rekey_s);
 			if (r == 0)
 				r = buf_add_u8(out, '}');
 			continue;
@@ -112,6 +143,16 @@ ike_ctx_show_sa(struct ike_ctx *ctx, struct buf *out, int json)
 				r = buf_addf(out, "  rekeyed %u time%s\n",
 				    sa->child_rekeys, sa->child_rekeys == 1 ?
 				    "" : "s");
+			if (r == 0 && l.kb < 0)
+				r = buf_addf(out, "  remaining key lifetime "
+				    "(k/sec): (-/%lld)", l.s);
+			else if (r == 0)
+				r = buf_addf(out, "  remaining key lifetime "
+				    "(k/sec): (%lld/%lld)", l.kb, l.s);
+			if (r == 0)
+				r = l.rekey_s >= 0 ? buf_addf(out, ", rekey "
+				    "in %llds\n", l.rekey_s) : buf_add(out,
+				    "\n", 1);
 		}
 	}
 	if (r == 0 && json)

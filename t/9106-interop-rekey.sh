@@ -227,5 +227,14 @@ test_expect_success 'by volume: 48 MB each way arrive intact' '
 	wait_for settled 8 &&
 	! grep -E "expired|failed" "$TRASH/ikegated.log"
 '
+test_expect_success 'by volume: show sa has the remaining key lifetime' '
+	ikectl_gw show sa | tee sa.txt &&
+	grep -E "remaining key lifetime \(k/sec\): \([0-9]+/3[0-9]{3}\)" \
+	    sa.txt &&
+	kb=$(ikeg_field life_left_kb) && s=$(ikeg_field life_left_s) &&
+	due=$(ikeg_field rekey_due_s) && echo "left $kb KB $s s, due $due" &&
+	[ "$kb" -gt 0 ] && [ "$kb" -le 16384 ] && [ "$s" -le 3600 ] &&
+	[ "$s" -gt 3000 ] && [ "$due" -gt 2000 ] && [ "$due" -lt "$s" ]
+'
 test_expect_success 'ikegated exits cleanly (volume)' 'ikeg_check_clean'
 test_done

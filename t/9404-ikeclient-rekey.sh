@@ -181,7 +181,9 @@ test_expect_success 'ikegated rekeys: no ping lost, each rekey with PFS' '
 	[ "$(grep -c "rekeyed by us: now.* with PFS" "$TRASH/ikegated.log")" \
 	    -ge 2 ] &&
 	wait_for "ikeg_settled 5" 20 && cat "$TRASH/look.spis" &&
-	! grep -E "expired|failed" "$TRASH/ikegated.log" "$TRASH/c5.log"
+	! grep -E "expired|failed" "$TRASH/ikegated.log" "$TRASH/c5.log" &&
+	[ "$(ikeg_json_field life_left_s < "$TRASH/look.gw")" -le 4 ] &&
+	[ "$(ikeg_json_field life_left_kb < "$TRASH/look.gw")" = -1 ]
 '
 test_expect_success 'ikegated rekeys: the client stops cleanly' '
 	cstop "$TRASH/c5.pid" "$TRASH/c5.log" &&
