@@ -182,5 +182,7 @@ ike_sa__handle_response(struct ike_sa *sa, const struct ike_msg *m,
 	} else if (k == IKE_REQ_DEL_CHILD)
 		ike_sa__life_del_resp(sa);
 	if (sa->req_kind == IKE_REQ_NONE)
+		ike_sa__life_slot_free(sa);
+	if (sa->req_kind == IKE_REQ_NONE)
 		ike_sa__dpd_arm(sa, ctx->now);
 }

@@ -131,6 +131,11 @@ struct ike_sa {
 	/* Our rekey of the CHILD SA (ike_sa_life.c) while in flight: the
 	 * new inbound SPI, our nonce and key pair, and the SA it rekeys. */
 	uint32_t		 rk_spi, rk_of;
+	/* Our inbound SPIs of CHILD SAs whose DELETE waits for the
+	 * request in flight: one that expired, one our failed rekey made
+	 * on the client's side. */
+	uint32_t		 del_spi[2];
+	size_t			 ndel;
 	uint8_t			 rk_ni[IKE_NONCE_LEN];
 	const struct xform_dh	*rk_dh;
 	void			*rk_dhst;
@@ -368,6 +373,9 @@ timer_fn ike_sa__on_life;
 void	ike_sa__life_rekey_resp(struct ike_sa *sa, const struct ike_msg *m);
 /* ike_sa_life.c: the response to our DELETE of the replaced CHILD SA. */
 void	ike_sa__life_del_resp(struct ike_sa *sa);
+/* ike_sa_life.c: our request slot is free again: sends a DELETE that
+ * waited for it. */
+void	ike_sa__life_slot_free(struct ike_sa *sa);
 /* ike_sa_life.c: forgets a rekey of ours in flight (its key pair). */
 void	ike_sa__life_abort(struct ike_sa *sa);
 

@@ -37,11 +37,18 @@ lifetime_ms(const struct ike_sa *sa)
 	    1000 : 0;
 }
 
+/* When the current CHILD SA's lifetime ends. */
+static uint64_t
+life_end(const struct ike_sa *sa)
+{
+	return sa->child->created_ms + lifetime_ms(sa);
+}
+
 /* Arms t_life at at, but never past the CHILD SA's end. */
 static void
 life_at(struct ike_sa *sa, uint64_t at)
 {
-	uint64_t end = sa->child->created_ms + lifetime_ms(sa);
+	uint64_t end = life_end(sa);
 
 	if (timer_add(sa->ctx->th, &sa->t_life, at < end ? at : end) != 0)
 		log_warnx(SUB_IKE, "cannot arm the CHILD SA lifetime");
@@ -80,29 +87,32 @@ static uint64_t
 retry_at(const struct ike_sa *sa)
 {
 	uint64_t now = sa->ctx->now;
-	uint64_t end = sa->child->created_ms + lifetime_ms(sa);
+	uint64_t end = life_end(sa);
 	uint64_t wait = end > now ? (end - now) / 2 : 0;
 
 	return now + (wait < LIFE_RETRY_MS ? wait : LIFE_RETRY_MS);
 }
 
-/* The DELETE of the CHILD SA our rekey replaced (old, our inbound SPI),
- * or of the one that expired: a request of ours like any other. */
+/* The DELETE of CHILD SAs spi[0..n) (our inbound SPIs): the one our rekey
+ * replaced, one that expired, one a failed rekey made on the client's
+ * side. A request of ours like any other. */
 static int
-send_del_child(struct ike_sa *sa, uint32_t old)
+send_del_child(struct ike_sa *sa, const uint32_t *spi, size_t n)
 {
 	struct ike_pld_delete del;
 	struct ike_chain c;
 	struct buf *b;
-	uint8_t spi[4];
+	uint8_t s[8];
+	size_t i;
 	int r;
 
-	child_sa_spi_put(old, spi);
+	for (i = 0; i < n && i < 2; i++)
+		child_sa_spi_put(spi[i], s + 4 * i);
 	memset(&del, 0, sizeof(del));
 	del.proto = IKE_PROTO_ESP;
 	del.spi_size = 4;
-	del.nspi = 1;
-	del.spis = span_make(spi, sizeof(spi));
+	del.nspi = (uint16_t)i;
+	del.spis = span_make(s, 4 * i);
 	if ((r = ike_sa__req_begin(sa, IKE_EXCH_INFORMATIONAL, &b, &c)) != 0)
 		return r;
 	if ((r = ike_pld_add_delete(&c, &del)) != 0 ||
@@ -112,6 +122,28 @@ send_del_child(struct ike_sa *sa, uint32_t old)
 	}
 	ike_sa__req_send(sa, IKE_REQ_DEL_CHILD, b);
 	return 0;
+}
+
+/* Queues the DELETE of CHILD SA spi for when the request slot is free. */
+static void
+del_later(struct ike_sa *sa, uint32_t spi)
+{
+	if (sa->ndel < sizeof(sa->del_spi) / sizeof(sa->del_spi[0]))
+		sa->del_spi[sa->ndel++] = spi;
+}
+
+void
+ike_sa__life_slot_free(struct ike_sa *sa)
+{
+	size_t n = sa->ndel;
+	int r;
+
+	if (n == 0)
+		return;
+	sa->ndel = 0;
+	if ((r = send_del_child(sa, sa->del_spi, n)) != 0)
+		log_warn_e(SUB_IKE, r, "cannot delete CHILD SA %08x",
+		    sa->del_spi[0]);
 }
 
 /* Our CREATE_CHILD_SA request that rekeys the CHILD SA. */
@@ -156,22 +188,20 @@ start_rekey(struct ike_sa *sa)
 }
 
 /* The lifetime is over (what: which) and the SA was not replaced: it
- * goes, with our DELETE when no other request of ours is in flight. */
+ * goes, with our DELETE now or once the request in flight is answered
+ * (the client must stop sending on it). */
 static void
 expire(struct ike_sa *sa, const char *what)
 {
 	char ps[NET_ADDRSTRLEN];
-	int r;
 
 	log_info(SUB_IKE, "CHILD SA %08x/%08x with %s expired: not rekeyed "
 	    "within its %s", sa->child->spi_in, sa->child->spi_out,
 	    ike_sa__peer_str(sa, ps, sizeof(ps)), what);
-	if (sa->req_kind == IKE_REQ_NONE &&
-	    (r = send_del_child(sa, sa->child->spi_in)) != 0)
-		log_warn_e(SUB_IKE, r, "cannot delete CHILD SA %08x",
-		    sa->child->spi_in);
-	ike_sa__life_abort(sa);
+	del_later(sa, sa->child->spi_in);
 	ike_sa__remove_child(sa);
+	if (sa->req_kind == IKE_REQ_NONE)
+		ike_sa__life_slot_free(sa);
 }
 
 void
@@ -184,7 +214,7 @@ ike_sa__on_life(struct timer *t, void *arg)
 	ike_sa__timer_now(ctx, timer_deadline(t));
 	if (sa->state != IKE_S_ESTABLISHED || sa->child == NULL)
 		return;
-	if (ctx->now >= sa->child->created_ms + lifetime_ms(sa)) {
+	if (ctx->now >= life_end(sa)) {
 		expire(sa, "lifetime");
 		return;
 	}
@@ -197,7 +227,10 @@ ike_sa__on_life(struct timer *t, void *arg)
 		    sa->child->spi_in);
 		ike_sa__life_abort(sa);
 		life_at(sa, retry_at(sa));
+		return;
 	}
+	/* The answer re-arms it; without one, the SA still ends. */
+	life_at(sa, life_end(sa));
 }
 
 /* Our rekey did not go through: the SA stays; we try again later. */
@@ -230,6 +263,7 @@ ike_sa__life_rekey_resp(struct ike_sa *sa, const struct ike_msg *m)
 	int r;
 
 	if (m == NULL) {
+		del_later(sa, sa->rk_spi);
 		rekey_failed(sa, "malformed answer", 0);
 		return;
 	}
@@ -237,14 +271,18 @@ ike_sa__life_rekey_resp(struct ike_sa *sa, const struct ike_msg *m)
 		rekey_failed(sa, "refused", nt);
 		return;
 	}
-	/* The client deleted the SA meanwhile, or rekeyed it itself. */
+	/* From here the client made the new SA on its side: one we cannot
+	 * use gets our DELETE (its half has our SPI), or it would move what
+	 * it sends there. The old one went meanwhile (deleted, expired). */
 	if (old == NULL || old->spi_in != sa->rk_of) {
+		del_later(sa, sa->rk_spi);
 		rekey_failed(sa, "the CHILD SA changed meanwhile", 0);
 		return;
 	}
 	if ((r = ike_rekey_answer_read(m, cesp, sa->rk_dh, sa->rk_dhst,
 	    &ctx->sa_pld, shared, &a)) != 0) {
 		ct_wipe(shared, sizeof(shared));
+		del_later(sa, sa->rk_spi);
 		rekey_failed(sa, r == -E_CRYPTO ? "unusable KE" :
 		    "unusable answer", 0);
 		return;
@@ -277,6 +315,7 @@ ike_sa__life_rekey_resp(struct ike_sa *sa, const struct ike_msg *m)
 		    &sa->path);
 	if (r != 0) {
 		child_sa_free(nc);
+		del_later(sa, sa->rk_spi);
 		rekey_failed(sa, err_str(r), 0);
 		return;
 	}
@@ -299,7 +338,7 @@ ike_sa__life_rekey_resp(struct ike_sa *sa, const struct ike_msg *m)
 		log_warn_e(SUB_IKE, r, "CHILD SA %08x: outbound not switched",
 		    nc->spi_in);
 	ike_sa__life_arm(sa);
-	if ((r = send_del_child(sa, old->spi_in)) != 0) {
+	if ((r = send_del_child(sa, &old->spi_in, 1)) != 0) {
 		log_warn_e(SUB_IKE, r, "cannot delete CHILD SA %08x",
 		    old->spi_in);
 		ike_sa__rekey_finish(sa, 0);

@@ -1452,6 +1452,33 @@ t_gw_rekey(void)
 	    cli_rekeyed, (unsigned long long)gs.child_rekeys);
 	gw_stop();
 
+	/* The client's answer lost until the SA's lifetime is over: the
+	 * SA expires, and once the answer comes (to the retransmission)
+	 * one DELETE ends both the expired SA and the one the client made
+	 * for our rekey (else it would send there); the IKE SA stays. */
+	gw_start();
+	conf_base(&c, IKE_INIT_PSK);
+	c.local_id = span_str("short.client.test");
+	cli_start(0, &c);
+	pump();
+	advance(8400);
+	net.drop_to_gw = 1;
+	advance(1700);
+	net.drop_to_gw = 0;
+	gs = gw_stats();
+	ok(gs.child_sas == 0 && gw_child_downs == 1 && gs.child_rekeys == 0,
+	    "lost answer: the SA expired at its lifetime (%zu, %d)",
+	    gs.child_sas, gw_child_downs);
+	for (i = 0; i < 100; i++)
+		advance(1000);
+	gs = gw_stats();
+	ok(gs.ike_sas == 1 && gs.child_sas == 0 && gs.child_rekeys == 0 &&
+	    gs.dpd_dead == 0, "lost answer: the DELETE answered (no "
+	    "retransmission left), the IKE SA stays");
+	ok(clis[0].down == 1, "lost answer: the client knows its tunnel is "
+	    "gone (ikeclient resumes then)");
+	gw_stop();
+
 	/* A client that never answers: dead 90 s after the request
 	 * (sent again 2, 4, 8, 16 and 30 s apart, then 30 s more). */
 	gw_start();
