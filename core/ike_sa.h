@@ -144,6 +144,13 @@ int	ike_ctx_debug_sessions(struct ike_ctx *ctx, struct buf *out)
 /* Returns a snapshot of the counters. */
 void	ike_ctx_stats(const struct ike_ctx *ctx, struct ike_stats *st);
 
+/* The operator's rekey of the CHILD SA of the IKE SA whose SPIi is spi_i
+ * (as show sa prints it): started now, as at the end of its lifetime.
+ * Returns 0, -E_NOENT (no such established IKE SA, or it has no CHILD
+ * SA) or -E_AGAIN (a rekey of it is in flight). */
+int	ike_ctx_rekey_child(struct ike_ctx *ctx, uint64_t spi_i)
+	    __attribute__((warn_unused_result));
+
 /* The data plane's word that an SA of the CHILD SA with inbound SPI
  * spi_in nears the end of its volume (hard 0: it is rekeyed now, unless
  * it is already being rekeyed) or reached it (hard 1: it is deleted). A

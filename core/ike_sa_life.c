@@ -352,6 +352,27 @@ ike_sa__life_del_resp(struct ike_sa *sa)
 	ike_sa__rekey_finish(sa, 0);
 }
 
+int
+ike_ctx_rekey_child(struct ike_ctx *ctx, uint64_t spi_i)
+{
+	struct ike_sa *sa;
+	char ps[NET_ADDRSTRLEN];
+
+	for (sa = ctx->all; sa != NULL; sa = sa->next_all)
+		if (sa->spi_i == spi_i && sa->state == IKE_S_ESTABLISHED)
+			break;
+	if (sa == NULL || sa->child == NULL)
+		return -E_NOENT;
+	if (sa->rk_of != 0 || sa->child_old != NULL)
+		return -E_AGAIN;
+	log_info(SUB_IKE, "CHILD SA %08x/%08x with %s: rekey asked by the "
+	    "operator", sa->child->spi_in, sa->child->spi_out,
+	    ike_sa__peer_str(sa, ps, sizeof(ps)));
+	if (timer_add(ctx->th, &sa->t_life, ctx->now) != 0)
+		return -E_NOMEM;
+	return 0;
+}
+
 void
 ike_ctx_child_due(struct ike_ctx *ctx, uint32_t spi_in, int hard)
 {

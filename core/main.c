@@ -365,6 +365,31 @@ ctl_disconnect(void *arg, int argc, char **argv, struct buf *out)
 	return r;
 }
 
+/* rekey SPIi: the gateway rekeys that IKE SA's CHILD SA now. */
+static int
+ctl_rekey(void *arg, int argc, char **argv, struct buf *out)
+{
+	struct daemon *d = arg;
+	unsigned long long spi;
+	char *end;
+	int r;
+
+	if (argc != 1 || strlen(argv[0]) != 16 ||
+	    (spi = strtoull(argv[0], &end, 16), *end != '\0'))
+		return buf_add_span(out, span_str("usage: rekey SPI "
+		    "(the IKE SA's SPIi, 16 hex digits, as in show sa)\n")) ?
+		    -E_NOMEM : -E_INVAL;
+	ike_ctx_set_now(d->ike, ev_now(&d->ev));
+	r = ike_ctx_rekey_child(d->ike, (uint64_t)spi);
+	if (r == -E_NOENT)
+		return buf_add_span(out, span_str("no established IKE SA with "
+		    "a CHILD SA under that SPI\n")) ? -E_NOMEM : r;
+	if (r == -E_AGAIN)
+		return buf_add_span(out, span_str("a rekey of it is in "
+		    "flight\n")) ? -E_NOMEM : r;
+	return r;
+}
+
 #if IKEGATE_DEBUG
 static int
 ctl_debug_sessions(void *arg, int argc, char **argv, struct buf *out)
@@ -543,7 +568,8 @@ serve(struct daemon *d, int foreground)
 	    (r = ctl_register(d->ctl, "stats reconnect", ctl_stats_reconnect,
 	    d)) != 0 ||
 	    (r = ctl_register(d->ctl, "stats ike", ctl_stats_ike, d)) != 0 ||
-	    (r = ctl_register(d->ctl, "disconnect", ctl_disconnect, d)) != 0)
+	    (r = ctl_register(d->ctl, "disconnect", ctl_disconnect, d)) != 0 ||
+	    (r = ctl_register(d->ctl, "rekey", ctl_rekey, d)) != 0)
 		goto out;
 #if IKEGATE_DEBUG
 	/* Test hook: session-ids and tokens in clear, for tests whose

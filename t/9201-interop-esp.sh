@@ -101,5 +101,24 @@ test_expect_success 'show dataplane: no drops beyond TCP retransmits' '
 	grep -q "\"bad-icv\":0" dp.json && grep -q "\"spoofed\":0" dp.json &&
 	grep -q "\"replay\":0" dp.json
 '
+# The operator rekeys alice's CHILD SA: charon answers, both ends move to
+# the new SPIs, pings go on; bob's SA is untouched.
+test_expect_success 'ikectl rekey: new ESP SA on demand, nothing lost' '
+	spi=$(swan_sa_field "$A" initiator-spi) && [ ${#spi} = 16 ] &&
+	in0=$(ikeg_field spi_in "$spi") && bob0=$(swan_child_field "$B" \
+	    spi-in) &&
+	ikectl_gw rekey "$spi" &&
+	wait_for "[ \"\$(ikeg_field spi_in $spi)\" != $in0 ] &&
+	    ikeg_agree \"$A\" home" 10 &&
+	grep -F "rekey asked by the operator" "$TRASH/ikegated.log" &&
+	grep -F "rekeyed by us" "$TRASH/ikegated.log" &&
+	netns_exec cli ping -c 3 -i 0.2 -W 2 -I "$VA" "$GW_LAN_ADDR" &&
+	[ "$(swan_child_field "$B" spi-in)" = "$bob0" ]
+'
+test_expect_success 'ikectl rekey: unknown or malformed SPI refused' '
+	! ikectl_gw rekey 0123456789abcdef > out 2>&1 &&
+	grep -F "no established IKE SA" out &&
+	! ikectl_gw rekey 12zz > out 2>&1 && grep -F "usage: rekey" out
+'
 test_expect_success 'ikegated exits cleanly' 'ikeg_check_clean alicepw bobpw'
 test_done

@@ -34,6 +34,8 @@ usage(void)
 	    "  stats ike [--json]      IKE counters: exchanges, cookies,\n"
 	    "                          half-open SAs, DPD, rekeys\n"
 	    "  disconnect SESSION-ID   end a session\n"
+	    "  rekey SPI               rekey the CHILD SA of the IKE SA with\n"
+	    "                          that SPIi now\n"
 	    "  hash-password           print the nt_hash of a password read"
 	    " from stdin\n");
 	exit(2);
