@@ -294,7 +294,7 @@ ike_sa__life_rekey_resp(struct ike_sa *sa, const struct ike_msg *m)
 	    (const struct sockaddr *)&sa->path.remote, ctx->now, &nc);
 	if (r == 0) {
 		/* 2.17: our request, so our outbound SA takes the "i"
-		 * keys; the selectors keep their sides (child_ts). */
+		 * keys; the selectors keep their sides (child_sa_side). */
 		nc->we_initiated = 1;
 		if (!old->we_initiated) {
 			memcpy(nc->ts.i, old->ts.r, sizeof(nc->ts.i));
