@@ -32,11 +32,11 @@ int	ike_rekey_request_add(struct ike_chain *c, const struct child_sa *ch,
 
 /* The answer to our CREATE_CHILD_SA request that rekeys a CHILD SA. */
 struct ike_rekey_answer {
-	struct ike_prop_esp	 esp;	/* what it took; esp.dh: PFS or 0 */
-	struct ike_pld_nonce	 nr;	/* pointing into the message */
+	struct ike_prop_esp	 esp;	/* esp.dh: PFS group, or 0 */
+	struct ike_pld_nonce	 nr;	/* into the message */
 	struct ike_pld_ts	 tsi, tsr;
-	struct span		 gir;	/* g^ir in the caller's buffer, or
-					 * empty without PFS */
+	struct span		 gir;	/* g^ir in the caller's
+					 * buffer; empty: no PFS */
 };
 
 /*
@@ -48,8 +48,8 @@ struct ike_rekey_answer {
  * caller wipes it). Returns 0 and *out, -E_NOENT (a payload missing, a
  * proposal we did not offer) or -E_CRYPTO (an unusable KE).
  */
-int	ike_rekey_answer_read(const struct ike_msg *m, const struct cfg_esp *ours,
-	    const struct xform_dh *dh, void *dhst, struct ike_pld_sa *scratch,
+int	ike_rekey_answer_read(const struct ike_msg *m,
+	    const struct cfg_esp *ours, const struct xform_dh *dh, void *dhst, struct ike_pld_sa *scratch,
 	    uint8_t *shared, struct ike_rekey_answer *out)
 	    __attribute__((warn_unused_result));
 
