@@ -49,8 +49,9 @@ struct ike_rekey_answer {
  * proposal we did not offer) or -E_CRYPTO (an unusable KE).
  */
 int	ike_rekey_answer_read(const struct ike_msg *m,
-	    const struct cfg_esp *ours, const struct xform_dh *dh, void *dhst, struct ike_pld_sa *scratch,
-	    uint8_t *shared, struct ike_rekey_answer *out)
+	    const struct cfg_esp *ours, const struct xform_dh *dh, void *dhst,
+	    struct ike_pld_sa *scratch, uint8_t *shared,
+	    struct ike_rekey_answer *out)
 	    __attribute__((warn_unused_result));
 
 #endif /* CORE_IKE_REKEY_H */
