@@ -143,7 +143,8 @@ int	ike_msg_find(const struct ike_msg *m, uint8_t type, size_t from);
 
 /* Points *body at the body of m's first payload of type (still encoded).
  * Returns 0 or -E_NOENT. */
-int	ike_msg_body(const struct ike_msg *m, uint8_t type, struct span *body);
+int	ike_msg_body(const struct ike_msg *m, uint8_t type,
+	    struct span *body);
 
 /* Finds the first Notify payload of notify type ntype and decodes it into
  * *out (pointing into m's buffer). Returns 0, -E_NOENT, or the decoder's
