@@ -16,9 +16,6 @@
 #include "core/ike_rekey.h"
 #include "core/log.h"
 
-/* Most D-H groups a CHILD SA rekey of ours offers. */
-#define REKEY_GROUPS	8
-
 /* --- rekeying our CHILD SA (1.3.3, 2.8) ------------------------------ */
 
 /* Arms our next rekey of the CHILD SA at at (when rekeys are on). */
@@ -31,30 +28,6 @@ ike_init__rekey_arm(struct ike_init *sa, uint64_t at)
 	sa->rekey_at = at;
 	if (timer_add(sa->th, &sa->t_rekey, at) != 0)
 		log_warnx(SUB_IKE, "cannot arm the CHILD SA rekey");
-}
-
-/* The D-H groups our CHILD SA rekey offers: the KE's (group) first,
- * then the others of our IKE proposals that we can run. Returns how
- * many (in out, REKEY_GROUPS at most). */
-static size_t
-rekey_groups(const struct ike_init *sa, uint16_t group,
-    uint16_t out[REKEY_GROUPS])
-{
-	const struct cfg_proposal *p;
-	size_t i, j, k, n = 0;
-
-	out[n++] = group;
-	for (i = 0; i < sa->nprops; i++) {
-		if ((p = sa->propv[i]) == NULL)
-			continue;
-		for (j = 0; j < p->ngroup && n < REKEY_GROUPS; j++) {
-			for (k = 0; k < n && out[k] != p->group[j]; k++)
-				;
-			if (k == n && xform_find_dh(p->group[j]) != NULL)
-				out[n++] = p->group[j];
-		}
-	}
-	return n;
 }
 
 /* Drops the key pair of our CHILD SA rekey's KE. */
@@ -77,7 +50,8 @@ start_rekey(struct ike_init *sa)
 	struct ike_pld_ke ke;
 	struct ike_chain c;
 	struct buf *b = NULL;
-	uint16_t group, groups[REKEY_GROUPS];
+	uint16_t group, groups[IKE_REKEY_GROUPS];
+	size_t ngroups;
 	int r;
 
 	group = sa->rk_group != 0 ? sa->rk_group : sa->prop.dh;
@@ -93,9 +67,9 @@ start_rekey(struct ike_init *sa)
 		goto out;
 	ke.group = group;
 	ke.data = span_make(sa->rk_pub, sa->rk_dh->pub_len);
+	ngroups = ike_rekey_groups(group, sa->propv, sa->nprops, groups);
 	if ((r = ike_rekey_request_add(&c, ch, &sa->esp, sa->rk_spi, groups,
-	    rekey_groups(sa, group, groups), span_make(sa->rk_ni,
-	    sizeof(sa->rk_ni)), &ke)) != 0 ||
+	    ngroups, span_make(sa->rk_ni, sizeof(sa->rk_ni)), &ke)) != 0 ||
 	    (r = ike_sk_seal(&sa->sk, &c, 1)) != 0)
 		goto out;
 	log_debug(SUB_IKE, "rekeying CHILD SA %08x/%08x", ch->spi_in,

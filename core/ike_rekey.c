@@ -10,6 +10,27 @@
 #include "core/err.h"
 #include "core/ike_rekey.h"
 
+size_t
+ike_rekey_groups(uint16_t group, const struct cfg_proposal *const *props,
+    size_t nprops, uint16_t out[IKE_REKEY_GROUPS])
+{
+	const struct cfg_proposal *p;
+	size_t i, j, k, n = 0;
+
+	out[n++] = group;
+	for (i = 0; i < nprops; i++) {
+		if ((p = props[i]) == NULL)
+			continue;
+		for (j = 0; j < p->ngroup && n < IKE_REKEY_GROUPS; j++) {
+			for (k = 0; k < n && out[k] != p->group[j]; k++)
+				;
+			if (k == n && xform_find_dh(p->group[j]) != NULL)
+				out[n++] = p->group[j];
+		}
+	}
+	return n;
+}
+
 int
 ike_rekey_request_add(struct ike_chain *c, const struct child_sa *ch,
     const struct cfg_esp *ours, uint32_t spi, const uint16_t *dh,

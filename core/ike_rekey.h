@@ -18,6 +18,20 @@
 
 struct child_sa;
 
+/* Most D-H groups a CHILD SA rekey offers. */
+#define IKE_REKEY_GROUPS	8
+
+/*
+ * The D-H groups a CHILD SA rekey offers with its KE (1.3.3): group (the
+ * KE's) first, then the others of props[0..nprops) (IKE proposals; NULL
+ * entries skipped) that the crypto backends run, so that a peer that
+ * insists on PFS finds the group it wants and names it with
+ * INVALID_KE_PAYLOAD. Returns how many (IKE_REKEY_GROUPS at most) in out.
+ */
+size_t	ike_rekey_groups(uint16_t group,
+	    const struct cfg_proposal *const *props, size_t nprops,
+	    uint16_t out[IKE_REKEY_GROUPS]);
+
 /*
  * Adds to c the payloads of our CREATE_CHILD_SA request that rekeys ch
  * (borrowed): N(REKEY_SA) naming it by the SPI we receive with (3.10.1),

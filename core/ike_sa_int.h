@@ -131,6 +131,7 @@ struct ike_sa {
 	/* Our rekey of the CHILD SA (ike_sa_life.c) while in flight: the
 	 * new inbound SPI, our nonce and key pair, and the SA it rekeys. */
 	uint32_t		 rk_spi, rk_of;
+	uint16_t		 rk_group;	/* the client's INVALID_KE */
 	/* Our inbound SPIs of CHILD SAs whose DELETE waits for the
 	 * request in flight: one that expired, one our failed rekey made
 	 * on the client's side. */

@@ -156,26 +156,36 @@ start_rekey(struct ike_sa *sa)
 	struct ike_chain c;
 	struct buf *b = NULL;
 	uint8_t pub[XFORM_MAX_DH_PUB_LEN];
+	uint16_t group, groups[IKE_REKEY_GROUPS];
+	size_t ngroups = 1;
 	int r;
 
 	ike_sa__life_abort(sa);
-	if (esp->pfs != 0) {
-		if ((sa->rk_dh = xform_find_dh(esp->pfs)) == NULL)
-			return -E_NOTSUP;
-		if ((r = sa->rk_dh->keygen(&sa->rk_dhst, NULL, 0, pub)) != 0)
-			return r;
-		ke.group = esp->pfs;
-		ke.data = span_make(pub, sa->rk_dh->pub_len);
-	}
+	/* Always a KE: of the profile's pfs group; without one, of the
+	 * group the client last asked for or the IKE SA's, offered with
+	 * the IKE proposal's others and NONE, so that a client that insists
+	 * on PFS names the group it wants and one without takes NONE
+	 * (1.3.3). */
+	group = esp->pfs != 0 ? esp->pfs : sa->rk_group != 0 ? sa->rk_group :
+	    sa->prop.dh;
+	groups[0] = group;
+	if (esp->pfs == 0)
+		ngroups = ike_rekey_groups(group, &sa->profile->proposal, 1,
+		    groups);
+	if ((sa->rk_dh = xform_find_dh(group)) == NULL)
+		return -E_NOTSUP;
+	if ((r = sa->rk_dh->keygen(&sa->rk_dhst, NULL, 0, pub)) != 0)
+		return r;
+	ke.group = group;
+	ke.data = span_make(pub, sa->rk_dh->pub_len);
 	if ((r = child_sa_spi_alloc(ike_sa__spi_taken, sa->ctx, NULL,
 	    &sa->rk_spi)) != 0 ||
 	    (r = xform_random(sa->rk_ni, sizeof(sa->rk_ni))) != 0 ||
 	    (r = ike_sa__req_begin(sa, IKE_EXCH_CREATE_CHILD_SA, &b,
 	    &c)) != 0)
 		return r;
-	if ((r = ike_rekey_request_add(&c, ch, esp, sa->rk_spi, &esp->pfs,
-	    esp->pfs != 0, span_make(sa->rk_ni, sizeof(sa->rk_ni)),
-	    sa->rk_dh != NULL ? &ke : NULL)) != 0 ||
+	if ((r = ike_rekey_request_add(&c, ch, esp, sa->rk_spi, groups,
+	    ngroups, span_make(sa->rk_ni, sizeof(sa->rk_ni)), &ke)) != 0 ||
 	    (r = ike_sk_seal(&sa->sk, &c, 0)) != 0) {
 		buf_free(b);
 		return r;
@@ -257,9 +267,10 @@ ike_sa__life_rekey_resp(struct ike_sa *sa, const struct ike_msg *m)
 	struct ike_rekey_answer a;
 	struct ike_keys_suite suite;
 	struct child_sa *nc = NULL, *old = sa->child;
+	struct ike_pld_notify n;
 	uint8_t shared[XFORM_MAX_DH_PUB_LEN];
 	char ps[NET_ADDRSTRLEN], ealgs[64];
-	uint16_t nt;
+	uint16_t nt, want;
 	int r;
 
 	if (m == NULL) {
@@ -267,7 +278,23 @@ ike_sa__life_rekey_resp(struct ike_sa *sa, const struct ike_msg *m)
 		rekey_failed(sa, "malformed answer", 0);
 		return;
 	}
-	if ((nt = ike_msg_first_error(m)) != 0) {
+	if ((nt = ike_msg_first_error(m)) == IKE_N_INVALID_KE_PAYLOAD &&
+	    ike_msg_find_notify(m, nt, &n) == 0 && n.data.len == 2 &&
+	    (want = (uint16_t)(n.data.p[0] << 8 | n.data.p[1])) !=
+	    sa->rk_dh->group && (cesp->pfs == 0 || want == cesp->pfs) &&
+	    xform_find_dh(want) != NULL && old != NULL &&
+	    old->spi_in == sa->rk_of) {
+		/* 1.3.3: again at once, with a KE of the group it names. */
+		log_info(SUB_IKE, "our rekey of CHILD SA %08x with %s: the "
+		    "client wants D-H group %u", sa->rk_of,
+		    ike_sa__peer_str(sa, ps, sizeof(ps)), want);
+		sa->rk_group = want;
+		ike_sa__life_abort(sa);
+		if (timer_add(ctx->th, &sa->t_life, ctx->now) != 0)
+			log_warnx(SUB_IKE, "cannot arm the CHILD SA lifetime");
+		return;
+	}
+	if (nt != 0) {
 		rekey_failed(sa, "refused", nt);
 		return;
 	}

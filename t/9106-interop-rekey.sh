@@ -188,6 +188,38 @@ test_expect_success 'ikegated rekeys: no ping lost, both ends agree' '
 '
 test_expect_success 'ikegated exits cleanly (lifetime)' 'ikeg_check_clean'
 
+# A client that insists on PFS with MODP-2048 (its ESP proposal has that
+# group only) against a profile without pfs: the gateway's rekeys still
+# carry a KE, first of the IKE SA's group (ECP-256), answered
+# INVALID_KE_PAYLOAD(14), then of MODP-2048, which charon takes.
+test_expect_success 'a client that insists on PFS, a profile without' '
+	mv "$TRASH/ikegated.log" "$TRASH/ikegated.log.life" &&
+	ikeg_config "$TRASH/gw.ini" esp_enc=aes-gcm-256 esp_integ= &&
+	sed -i "/^esn = /a lifetime = 4" "$TRASH/gw.ini" &&
+	! grep -F "pfs =" "$TRASH/gw.ini" &&
+	ikeg_start "$TRASH/gw.ini" &&
+	swan_stop "$CLI" && rm -rf "$CLI" &&
+	swan_client "$CLI" home pki="$PKI" esp=aes256gcm16-modp2048 \
+	    encap=yes rekey=0s life=0s &&
+	swan_start cli "$CLI" client && swan_load "$CLI" &&
+	swan_initiate "$CLI" home && ikeg_agree "$CLI" home
+'
+test_expect_success 'it gets PFS with the group it names, nothing lost' '
+	va=$(swan_sa_field "$CLI" local-vips) &&
+	netns_exec cli ping -q -c 120 -i 0.1 -W 2 -I "$va" "$GW_LAN_ADDR" \
+	    > "$TRASH/ping.insist" &&
+	cat "$TRASH/ping.insist" &&
+	grep -F " 0% packet loss" "$TRASH/ping.insist" &&
+	grep -F "the client wants D-H group 14" "$TRASH/ikegated.log" &&
+	[ "$(grep -c "rekeyed by us: now.* with PFS" "$TRASH/ikegated.log")" \
+	    -ge 2 ] &&
+	wait_for settled 8 &&
+	[ "$(swan_child_field "$CLI" dh-group)" = MODP_2048 ] &&
+	! grep -E "expired|failed" "$TRASH/ikegated.log"
+'
+test_expect_success 'ikegated exits cleanly (insisting client)' \
+	'ikeg_check_clean'
+
 # By volume ([esp] lifetime_kilobytes = 16384: 16 MB each way): ikegated
 # rekeys when an SA has carried 75 to 80% of it, while 48 MB go each
 # way over TCP; the bytes arrive intact and the SAs never reach the end.
