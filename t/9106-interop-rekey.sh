@@ -155,22 +155,32 @@ test_expect_success 'a client without PFS: rekey refused, tunnel kept' '
 '
 test_expect_success 'ikegated exits cleanly' 'ikeg_check_clean'
 
+# restart_pair OLDLOG ESP LINE...: ikegated anew with each LINE in its
+# [esp] (its log so far kept as ikegated.log.OLDLOG), and a fresh client
+# charon proposing ESP that never rekeys (rekey_time 0), connected.
+restart_pair() {
+	local old=$1 esp=$2 l
+	shift 2
+	mv "$TRASH/ikegated.log" "$TRASH/ikegated.log.$old" &&
+	ikeg_config "$TRASH/gw.ini" esp_enc=aes-gcm-256 esp_integ= || return 1
+	for l in "$@"; do
+		sed -i "/^esn = /a $l" "$TRASH/gw.ini" &&
+		grep -Fx "$l" "$TRASH/gw.ini" || return 1
+	done
+	ikeg_start "$TRASH/gw.ini" &&
+	swan_stop "$CLI" && rm -rf "$CLI" &&
+	swan_client "$CLI" home pki="$PKI" esp="$esp" encap=yes rekey=0s \
+	    life=0s &&
+	swan_start cli "$CLI" client && swan_load "$CLI" &&
+	swan_initiate "$CLI" home && ikeg_agree "$CLI" home
+}
+
 # ikegated rekeys by itself ([esp] lifetime = 4 s: at 3.4 to 3.6 s, with
 # pfs = 19) a client that never does (rekey_time 0): charon answers each
 # CREATE_CHILD_SA with its KE, what both send moves to the new SA, and
 # the gateway's DELETE ends the old one on both sides.
 test_expect_success 'ikegated rekeys at the lifetime, with PFS' '
-	mv "$TRASH/ikegated.log" "$TRASH/ikegated.log.pfs" &&
-	ikeg_config "$TRASH/gw.ini" esp_enc=aes-gcm-256 esp_integ= &&
-	sed -i "/^esn = /a lifetime = 4\\
-pfs = 19" "$TRASH/gw.ini" &&
-	grep -Fx "lifetime = 4" "$TRASH/gw.ini" &&
-	ikeg_start "$TRASH/gw.ini" &&
-	swan_stop "$CLI" && rm -rf "$CLI" &&
-	swan_client "$CLI" home pki="$PKI" esp=aes256gcm16-ecp256 encap=yes \
-	    rekey=0s life=0s &&
-	swan_start cli "$CLI" client && swan_load "$CLI" &&
-	swan_initiate "$CLI" home && ikeg_agree "$CLI" home
+	restart_pair pfs aes256gcm16-ecp256 "lifetime = 4" "pfs = 19"
 '
 test_expect_success 'ikegated rekeys: no ping lost, both ends agree' '
 	va=$(swan_sa_field "$CLI" local-vips) &&
@@ -193,16 +203,8 @@ test_expect_success 'ikegated exits cleanly (lifetime)' 'ikeg_check_clean'
 # carry a KE, first of the IKE SA's group (ECP-256), answered
 # INVALID_KE_PAYLOAD(14), then of MODP-2048, which charon takes.
 test_expect_success 'a client that insists on PFS, a profile without' '
-	mv "$TRASH/ikegated.log" "$TRASH/ikegated.log.life" &&
-	ikeg_config "$TRASH/gw.ini" esp_enc=aes-gcm-256 esp_integ= &&
-	sed -i "/^esn = /a lifetime = 4" "$TRASH/gw.ini" &&
-	! grep -F "pfs =" "$TRASH/gw.ini" &&
-	ikeg_start "$TRASH/gw.ini" &&
-	swan_stop "$CLI" && rm -rf "$CLI" &&
-	swan_client "$CLI" home pki="$PKI" esp=aes256gcm16-modp2048 \
-	    encap=yes rekey=0s life=0s &&
-	swan_start cli "$CLI" client && swan_load "$CLI" &&
-	swan_initiate "$CLI" home && ikeg_agree "$CLI" home
+	restart_pair life aes256gcm16-modp2048 "lifetime = 4" &&
+	! grep -F "pfs =" "$TRASH/gw.ini"
 '
 test_expect_success 'it gets PFS with the group it names, nothing lost' '
 	va=$(swan_sa_field "$CLI" local-vips) &&
@@ -237,16 +239,7 @@ xfer() {
 	cmp "$TRASH/want.$1" "$TRASH/have.$1"
 }
 test_expect_success 'ikegated rekeys by volume' '
-	mv "$TRASH/ikegated.log" "$TRASH/ikegated.log.life" &&
-	ikeg_config "$TRASH/gw.ini" esp_enc=aes-gcm-256 esp_integ= &&
-	sed -i "/^esn = /a lifetime_kilobytes = 16384" "$TRASH/gw.ini" &&
-	grep -Fx "lifetime_kilobytes = 16384" "$TRASH/gw.ini" &&
-	ikeg_start "$TRASH/gw.ini" &&
-	swan_stop "$CLI" && rm -rf "$CLI" &&
-	swan_client "$CLI" home pki="$PKI" esp=aes256gcm16 encap=yes \
-	    rekey=0s life=0s &&
-	swan_start cli "$CLI" client && swan_load "$CLI" &&
-	swan_initiate "$CLI" home && ikeg_agree "$CLI" home
+	restart_pair insist aes256gcm16 "lifetime_kilobytes = 16384"
 '
 test_expect_success 'by volume: 48 MB each way arrive intact' '
 	va=$(swan_sa_field "$CLI" local-vips) &&
