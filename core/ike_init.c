@@ -1375,12 +1375,12 @@ static void
 handle_request(struct ike_init *sa, const struct ike_msg_hdr *h,
     const struct ike_msg *m)
 {
-	struct ike_pld_delete del, odel;
+	struct ike_pld_delete del;
 	struct ike_pld_notify n;
 	struct ike_chain c;
 	struct buf *b = NULL;
 	struct child_sa nc;
-	uint8_t ours[8], grpb[2];
+	uint8_t grpb[2];
 	size_t i, k, nours = 0;
 	uint32_t spi, mine[2];
 	uint16_t grp = 0;
@@ -1442,14 +1442,7 @@ handle_request(struct ike_init *sa, const struct ike_msg_hdr *h,
 			mine[nours++] = sa->res.child.spi_in;
 		if (del_old)
 			mine[nours++] = sa->old_spi_in;
-		for (i = 0; i < nours; i++)
-			child_sa_spi_put(mine[i], ours + 4 * i);
-		memset(&odel, 0, sizeof(odel));
-		odel.proto = IKE_PROTO_ESP;
-		odel.spi_size = 4;
-		odel.nspi = (uint16_t)nours;
-		odel.spis = span_make(ours, 4 * nours);
-		r = ike_pld_add_delete(&c, &odel);
+		r = ike_pld_add_delete_esp(&c, mine, nours);
 	}
 	if (r != 0 || ike_sk_seal(&sa->sk, &c, 1) != 0) {
 		if (rekeyed)

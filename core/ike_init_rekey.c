@@ -119,22 +119,14 @@ ike_init__retire_old(struct ike_init *sa)
 static int
 start_del_child(struct ike_init *sa)
 {
-	struct ike_pld_delete del;
 	struct ike_chain c;
 	struct buf *b;
-	uint8_t spi[4];
 	int r;
 
-	child_sa_spi_put(sa->old_spi_in, spi);
-	memset(&del, 0, sizeof(del));
-	del.proto = IKE_PROTO_ESP;
-	del.spi_size = 4;
-	del.nspi = 1;
-	del.spis = span_make(spi, sizeof(spi));
 	if ((r = ike_init__msg_begin(sa, IKE_EXCH_INFORMATIONAL, 0, 0, &b,
 	    &c)) != 0)
 		return r;
-	if ((r = ike_pld_add_delete(&c, &del)) != 0 ||
+	if ((r = ike_pld_add_delete_esp(&c, &sa->old_spi_in, 1)) != 0 ||
 	    (r = ike_sk_seal(&sa->sk, &c, 1)) != 0) {
 		buf_free(b);
 		return r;

@@ -904,6 +904,29 @@ ike_pld_add_delete(struct ike_chain *c, const struct ike_pld_delete *in)
 }
 
 int
+ike_pld_add_delete_esp(struct ike_chain *c, const uint32_t *spi, size_t n)
+{
+	struct ike_pld_delete d;
+	uint8_t s[4 * IKE_PLD_DELETE_ESP_MAX];
+	size_t i;
+
+	if (n == 0 || n > IKE_PLD_DELETE_ESP_MAX)
+		return -E_INVAL;
+	for (i = 0; i < n; i++) {
+		s[4 * i] = (uint8_t)(spi[i] >> 24);
+		s[4 * i + 1] = (uint8_t)(spi[i] >> 16);
+		s[4 * i + 2] = (uint8_t)(spi[i] >> 8);
+		s[4 * i + 3] = (uint8_t)spi[i];
+	}
+	memset(&d, 0, sizeof(d));
+	d.proto = IKE_PROTO_ESP;
+	d.spi_size = 4;
+	d.nspi = (uint16_t)n;
+	d.spis = span_make(s, 4 * n);
+	return ike_pld_add_delete(c, &d);
+}
+
+int
 ike_pld_add_vendor(struct ike_chain *c, const struct ike_pld_vendor *in)
 {
 	return ike_pld_add_raw(c, IKE_PLD_VENDOR, 0, in->data);

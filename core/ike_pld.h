@@ -551,6 +551,11 @@ int	ike_pld_add_notify(struct ike_chain *c,
 	    const struct ike_pld_notify *in) IKE_PLD_WUR;
 int	ike_pld_add_delete(struct ike_chain *c,
 	    const struct ike_pld_delete *in) IKE_PLD_WUR;
+/* A Delete payload of ESP SAs (3.11): spi[0..n), host order, written in
+ * network order. n is 1 to IKE_PLD_DELETE_ESP_MAX (else -E_INVAL). */
+#define IKE_PLD_DELETE_ESP_MAX	8
+int	ike_pld_add_delete_esp(struct ike_chain *c, const uint32_t *spi,
+	    size_t n) IKE_PLD_WUR;
 int	ike_pld_add_vendor(struct ike_chain *c,
 	    const struct ike_pld_vendor *in) IKE_PLD_WUR;
 int	ike_pld_add_ts(struct ike_chain *c, uint8_t type,

@@ -445,24 +445,16 @@ ike_sa__resp_notify_data(struct ike_sa *sa, const struct ike_msg_hdr *req,
 	ike_sa__resp_send(sa, b, &c);
 }
 
-/* Appends spi to b[0..n) in network order; returns the new length. */
-static size_t
-put_spi(uint8_t *b, size_t n, uint32_t spi)
-{
-	child_sa_spi_put(spi, b + n);
-	return n + 4;
-}
-
 /* INFORMATIONAL request (1.4): liveness checks and DELETEs. */
 static void
 handle_info(struct ike_sa *sa, const struct ike_msg_hdr *req,
     const struct ike_msg *m)
 {
 	struct ike_ctx *ctx = sa->ctx;
-	struct ike_pld_delete del, odel;
+	struct ike_pld_delete del;
 	struct ike_chain c;
 	struct buf *b = NULL;
-	uint8_t ours[8];
+	uint32_t ours[2];
 	size_t i, k, nours = 0;
 	int delete_ike = 0, delete_child = 0, delete_old = 0;
 
@@ -494,19 +486,12 @@ handle_info(struct ike_sa *sa, const struct ike_msg_hdr *req,
 		return;
 	/* Answer with the SPIs of our halves (1.4.1). */
 	if (!delete_ike && delete_old)
-		nours = put_spi(ours, nours, sa->child_old->spi_in);
+		ours[nours++] = sa->child_old->spi_in;
 	if (!delete_ike && delete_child)
-		nours = put_spi(ours, nours, sa->child->spi_in);
-	if (nours > 0) {
-		memset(&odel, 0, sizeof(odel));
-		odel.proto = IKE_PROTO_ESP;
-		odel.spi_size = 4;
-		odel.nspi = (uint16_t)(nours / 4);
-		odel.spis = span_make(ours, nours);
-		if (ike_pld_add_delete(&c, &odel) != 0) {
-			buf_free(b);
-			return;
-		}
+		ours[nours++] = sa->child->spi_in;
+	if (nours > 0 && ike_pld_add_delete_esp(&c, ours, nours) != 0) {
+		buf_free(b);
+		return;
 	}
 	ike_sa__resp_send(sa, b, &c);
 	if (delete_ike && sa->state == IKE_S_REKEYED) {

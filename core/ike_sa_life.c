@@ -99,23 +99,13 @@ retry_at(const struct ike_sa *sa)
 static int
 send_del_child(struct ike_sa *sa, const uint32_t *spi, size_t n)
 {
-	struct ike_pld_delete del;
 	struct ike_chain c;
 	struct buf *b;
-	uint8_t s[8];
-	size_t i;
 	int r;
 
-	for (i = 0; i < n && i < 2; i++)
-		child_sa_spi_put(spi[i], s + 4 * i);
-	memset(&del, 0, sizeof(del));
-	del.proto = IKE_PROTO_ESP;
-	del.spi_size = 4;
-	del.nspi = (uint16_t)i;
-	del.spis = span_make(s, 4 * i);
 	if ((r = ike_sa__req_begin(sa, IKE_EXCH_INFORMATIONAL, &b, &c)) != 0)
 		return r;
-	if ((r = ike_pld_add_delete(&c, &del)) != 0 ||
+	if ((r = ike_pld_add_delete_esp(&c, spi, n)) != 0 ||
 	    (r = ike_sk_seal(&sa->sk, &c, 0)) != 0) {
 		buf_free(b);
 		return r;

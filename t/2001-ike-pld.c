@@ -412,6 +412,8 @@ static void
 test_delete(void)
 {
 	static const uint8_t spis[8] = { 0xaa, 0, 0, 1, 0xbb, 0, 0, 2 };
+	static const uint32_t esp_spis[IKE_PLD_DELETE_ESP_MAX + 1] = {
+		0xaa000001, 0xbb000002 };
 	struct ike_pld_delete in = { IKE_PROTO_ESP, 4, 2, { spis, 8 } }, out;
 	struct span body;
 
@@ -431,7 +433,16 @@ test_delete(void)
 		start();
 		is_int(ike_pld_add_delete(&c, &out), 0, "D: re-encode");
 		same_as_saved("D");
+		/* The same from host-order SPIs. */
+		start();
+		is_int(ike_pld_add_delete_esp(&c, esp_spis, 2), 0,
+		    "D(ESP list): encode");
+		same_as_saved("D(ESP list)");
 	}
+	start();
+	ok(ike_pld_add_delete_esp(&c, esp_spis, 0) == -E_INVAL &&
+	    ike_pld_add_delete_esp(&c, esp_spis, IKE_PLD_DELETE_ESP_MAX + 1) ==
+	    -E_INVAL, "D(ESP list): 0 or too many SPIs refused");
 	/* 3.11: deleting the IKE SA. */
 	in = (struct ike_pld_delete){ IKE_PROTO_IKE, 0, 0, { NULL, 0 } };
 	start();
