@@ -108,9 +108,11 @@ read_plain(struct dp_q *q, int *idle)
 
 /*
  * Offload mode: reads (super-)packets into q->super and splits them into
- * the slots, until the slots are full or the device has no more (*idle);
- * a super-packet that does not fit stays in q->splitting for the next
- * batch. With may_read 0 it only finishes that one.
+ * the slots, until the slots are full or the device has no more (*idle).
+ * A super-packet that does not fit in the slots left waits in
+ * q->splitting for the next batch, so that its segments leave together
+ * (in as few UDP GSO sends as they fit); one larger than the slots is
+ * split across batches. With may_read 0 it only finishes that one.
  */
 static size_t
 read_split(struct dp_q *q, int may_read, int *idle)
@@ -148,6 +150,8 @@ read_split(struct dp_q *q, int may_read, int *idle)
 			if (h.gso_type != GSO_NONE)
 				cnt_add(&q->st.gso_rx, 1);
 			q->splitting = 1;
+			if (k > 0 && gso_split_count(&q->split) > DP_SLOTS - k)
+				break;
 		}
 		for (i = k; i < DP_SLOTS; i++) {
 			q->seg[i].p = q->slots[i] + DP_HEAD;
@@ -324,8 +328,8 @@ q_esp_input(void *arg, uint8_t *const *pkts, const size_t *lens,
 	size_t i, k, done;
 	int w;
 
-	if (n > NET_BATCH)
-		n = NET_BATCH;
+	if (n > NET_ESP_BATCH)
+		n = NET_ESP_BATCH;
 	batch_begin(q);
 	for (i = 0; i < n; i++) {
 		memset(&q->ep_in[i], 0, sizeof(q->ep_in[i]));
@@ -517,6 +521,37 @@ threads_start(struct dp *dp)
 
 /* --- start and stop --------------------------------------------------- */
 
+/*
+ * A client's device carries the host's own TCP, which sizes its bursts
+ * (TSO super-packets) to the device's gso_max_segs. Capped at what one
+ * UDP GSO send carries once sealed, a burst leaves as one send and
+ * arrives as one coalesced read, rather than as a full one and a runt:
+ * half the system calls at both ends. (A local UDP GSO send of more
+ * segments than that is cut by the kernel before the device.) A gateway
+ * forwards bursts that others sized (GRO on its LAN side), which the cap
+ * would make the kernel cut into single packets: it is left alone there.
+ */
+static void
+cap_bursts(struct dp *dp, unsigned mtu)
+{
+	size_t segs;
+	int r;
+
+	if (!(dp->offload & TUN_OFF_TSO) || mtu == 0)
+		return;
+	segs = net_gso_max_segs(mtu + ESP_HEADROOM_MAX + ESP_TAILROOM_MAX);
+	if (segs > DP_SLOTS)
+		segs = DP_SLOTS;
+	if ((r = tun_link_gso_max_segs(tun_name(dp->tun), (unsigned)segs)) !=
+	    0)
+		log_info(SUB_TUN, "%s: TCP bursts not capped at %zu segments "
+		    "(%s): some leave in two UDP sends", tun_name(dp->tun),
+		    segs, tun_strerror(r));
+	else
+		log_debug(SUB_TUN, "%s: TCP bursts capped at %zu segments",
+		    tun_name(dp->tun), segs);
+}
+
 /* Frees everything; no thread runs and no loop handle is open. */
 static void
 dp_free(struct dp *dp)
@@ -648,6 +683,8 @@ dp_start(uv_loop_t *loop, struct net *net, const struct dp_config *cfg,
 	if (tun_mtu(dp->tun, &mtu) == 0 && mtu > DP_MAX_MTU)
 		log_warnx(SUB_TUN, "%s has MTU %u: packets above %u are "
 		    "dropped", tun_name(dp->tun), mtu, (unsigned)DP_MAX_MTU);
+	if (cfg->dev != NULL)
+		cap_bursts(dp, mtu);
 	if ((r = queues_new(dp)) != 0)
 		goto fail;
 	/* One handle on the loop: the grace-period timer with threads, the

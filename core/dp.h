@@ -85,7 +85,9 @@ struct dp_config {
 	/* A client: the device the caller opened (with TUN_OPEN_OFFLOAD,
 	 * see tun_open) and configures itself (addresses, routes): borrowed,
 	 * it stays the caller's to close after dp_close; tun, mtu and cfg
-	 * are then unused. */
+	 * are then unused. dp caps the TSO bursts of the host's TCP to
+	 * what one UDP GSO send carries (the device's gso_max_segs), which
+	 * needs CAP_NET_ADMIN (else logged once). */
 	struct tun	*dev;
 	struct dp_ops	 ops;
 	/* 0: one queue on the loop given to dp_start, ESP from net's

@@ -104,8 +104,8 @@ struct dp_q {
 	/* Outbound slots; inbound packets are opened in net's slots. */
 	struct tun_pkt	 tp[DP_SLOTS];
 	struct esp_pkt	 ep[DP_SLOTS];
-	struct esp_pkt	 ep_in[NET_BATCH];
-	struct tun_pkt	 tp_in[NET_BATCH];
+	struct esp_pkt	 ep_in[NET_ESP_BATCH];
+	struct tun_pkt	 tp_in[NET_ESP_BATCH];
 	const struct net_path *paths[DP_SLOTS];
 	struct net_path	 pcopy[DP_SLOTS]; /* paths copied under plock */
 	struct span	 out[DP_SLOTS];
@@ -115,10 +115,10 @@ struct dp_q {
 	struct gso_split split;
 	int		 splitting;
 	struct gso_seg	 seg[DP_SLOTS];
-	struct gso_pkt	 gin[NET_BATCH];
-	struct gso_out	 gout[NET_BATCH];
-	size_t		 gorder[NET_BATCH];
-	struct iovec	 iov[NET_BATCH + 1];
+	struct gso_pkt	 gin[NET_ESP_BATCH];
+	struct gso_out	 gout[NET_ESP_BATCH];
+	size_t		 gorder[NET_ESP_BATCH];
+	struct iovec	 iov[NET_ESP_BATCH + 1];
 	uint8_t		 vhdr[GSO_VNET_HDR_LEN];
 	uint8_t		 slots[DP_SLOTS][DP_SLOT] __attribute__((aligned(64)));
 	uint8_t		 super[DP_SUPER] __attribute__((aligned(64)));

@@ -60,9 +60,9 @@ struct net_rx {
 		struct cmsghdr	align;
 		uint8_t		b[NET_CBUF];
 	}		 cbuf[NET_BATCH];
-	uint8_t		*esp_pkt[NET_BATCH];
-	size_t		 esp_len[NET_BATCH];
-	struct net_path	 esp_path[NET_BATCH];
+	uint8_t		*esp_pkt[NET_ESP_BATCH];
+	size_t		 esp_len[NET_ESP_BATCH];
+	struct net_path	 esp_path[NET_ESP_BATCH];
 	size_t		 nesp;
 	int		 queued;	/* IKE queued for the loop now */
 	/* NET_BATCH slots of NET_SLOT bytes (IKE port) or NET_GRO_STRIDE
@@ -349,7 +349,7 @@ dispatch(struct net_sock *s, uint8_t *pkt, size_t len,
 	}
 	/* ESP waits for the end of the batch, to be processed as one; a
 	 * wakeup of coalesced datagrams may fill several batches. */
-	if (rx->nesp == NET_BATCH)
+	if (rx->nesp == NET_ESP_BATCH)
 		flush_esp(s);
 	if (s->closing)
 		return;
@@ -441,8 +441,11 @@ on_readable(uv_poll_t *h, int status, int events)
 		/* UDP_GRO: datagrams of one flow glued together, all gso
 		 * bytes long but the last. The kernel does not look inside,
 		 * so IKE (non-ESP marker) may be among them: each segment is
-		 * demultiplexed on its own, in place. */
+		 * demultiplexed on its own, in place. Its ESP goes in one
+		 * batch, to be written to TUN as one super-packet. */
 		cnt_add(&s->st->rx_gro, 1);
+		if (rx->nesp + (len + gso - 1) / gso > NET_ESP_BATCH)
+			flush_esp(s);
 		for (off = 0; off < len && !s->closing; off += seg) {
 			seg = len - off < gso ? len - off : gso;
 			dispatch(s, pkt + off, seg, &rx->path[i]);
@@ -868,6 +871,15 @@ net_send_esp(struct net *n, const struct net_path *const *paths,
 	 * loop keeps a copy of its own. */
 	return send_esp(n, s->fd, s->port, n->nworkers > 0 ? &n->gso :
 	    &s->gso, &n->st, paths, dgrams, count);
+}
+
+size_t
+net_gso_max_segs(size_t len)
+{
+	if (len == 0 || len > NET_GSO_BYTES)
+		return 1;
+	return NET_GSO_BYTES / len < NET_GSO_SEGS ? NET_GSO_BYTES / len :
+	    NET_GSO_SEGS;
 }
 
 unsigned

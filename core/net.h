@@ -64,9 +64,10 @@ struct net_ops {
 	 * bytes that arrived along paths[i]; all valid only during the
 	 * call. Packets split from one coalesced datagram (UDP_GRO) are
 	 * adjacent: bytes past lens[i] may be the next packet's, so only
-	 * the first lens[i] bytes may be written. At most NET_BATCH per
-	 * call; one wakeup may make several calls. Optional: without it
-	 * ESP is counted as dropped. Unused with workers, whose ESP goes to
+	 * the first lens[i] bytes may be written. At most NET_ESP_BATCH
+	 * per call, the packets of one coalesced datagram always in the
+	 * same call; one wakeup may make several calls. Optional: without
+	 * it ESP is counted as dropped. Unused with workers, whose ESP goes to
 	 * the callback given to net_worker_start. */
 	net_esp_fn *esp;
 	void	*arg;
@@ -75,6 +76,10 @@ struct net_ops {
 /* Datagrams read per wakeup with one recvmmsg, so one busy socket cannot
  * starve the loop (libuv's UDP path uses the same bound). */
 #define NET_BATCH	32
+/* ESP packets handed on per call: room for one coalesced datagram's
+ * (the kernel's UDP_GRO glues up to 64), so that the data plane can
+ * write its segments to TUN as one. */
+#define NET_ESP_BATCH	64
 /* Receive slot size. IKE messages above it are dropped and counted:
  * clients fragment large messages (RFC 7383) or let IP do it below 9 KB. */
 #define NET_SLOT	9216
@@ -134,6 +139,10 @@ int	net_send(struct net *n, const struct net_path *p, int ike,
  * packets were sent; the rest are counted as send errors. */
 size_t	net_send_esp(struct net *n, const struct net_path *const *paths,
 	    const struct span *dgrams, size_t count);
+
+/* Returns how many ESP datagrams of len bytes net_send_esp puts into
+ * one UDP_SEGMENT message at most (1 for len 0 or over the limit). */
+size_t	net_gso_max_segs(size_t len);
 
 /* Returns the number of worker sockets (net_config.workers). */
 unsigned net_workers(const struct net *n);

@@ -15,6 +15,8 @@
  *  - The handoff queue: with the main loop stalled, a worker queues
  *    NET_IKEQ messages and counts the rest as drops; the loop then gets
  *    the queued ones in order.
+ *  - Coalesced datagrams (UDP_GRO) of more segments than one recvmmsg
+ *    reads datagrams: each reaches the ESP callback whole, in one call.
  */
 #include "config.h"
 
@@ -719,6 +721,98 @@ test_overflow(void)
 	is_int(uv_loop_close(&idle), 0, "idle loop closes");
 }
 
+/* --- coalesced datagrams ----------------------------------------------- */
+
+#define GRO_SEGS	40	/* > NET_BATCH, two > NET_ESP_BATCH */
+#define GRO_SENDS	3
+
+/* The IKE callback gets the same argument: seen comes first. */
+struct grob {
+	struct seen s;
+	int	 calls, esp, bad;
+	size_t	 n[GRO_SEGS * GRO_SENDS];	/* packets per call */
+};
+
+static void
+on_esp_sizes(void *arg, uint8_t *const *pkts, const size_t *lens,
+    const struct net_path *paths, size_t n)
+{
+	struct grob *g = arg;
+	size_t i;
+
+	(void)paths;
+	for (i = 0; i < n; i++) {
+		if (esp_ok(pkts[i], lens[i]))
+			g->esp++;
+		else
+			g->bad++;
+	}
+	if (g->calls < GRO_SEGS * GRO_SENDS)
+		g->n[g->calls++] = n;
+}
+
+static int
+gro_done(void *arg)
+{
+	struct grob *g = arg;
+
+	return g->esp + g->bad >= GRO_SEGS * GRO_SENDS;
+}
+
+static void
+test_gro_batches(void)
+{
+	static uint8_t b[GRO_SEGS * ESP_LEN];
+	struct net_config nc = loopback_cfg(0);
+	struct net_stats st;
+	struct net_ops ops;
+	struct net *n = NULL;
+	struct grob g;
+	uv_loop_t loop;
+	uint16_t port, nat_port;
+	int fd, i, e = 0, gso = ESP_LEN, whole = 1, done = 0;
+
+	memset(&g, 0, sizeof(g));
+	g.s.last_seq = -1;
+	if (uv_loop_init(&loop) != 0)
+		abort();
+	ops.ike = on_ike;
+	ops.esp = on_esp_sizes;
+	ops.arg = &g;
+	is_int(net_start(&loop, &nc, &ops, &n), 0, "gro: start");
+	if (n == NULL)
+		return;
+	net_ports(n, &port, &nat_port);
+	fd = client();
+	for (i = 0; i < GRO_SEGS; i++)
+		mk_esp(b + i * ESP_LEN, i);
+	e = setsockopt(fd, SOL_UDP, UDP_SEGMENT, &gso, sizeof(gso));
+	/* All queued before the loop runs: one recvmmsg reads them. */
+	for (i = 0; i < GRO_SENDS && e == 0; i++)
+		e = send_to(fd, nat_port, b, sizeof(b));
+	is_int(e, 0, "gro: %d UDP_SEGMENT sends of %d ESP packets",
+	    GRO_SENDS, GRO_SEGS);
+	run_until(&loop, gro_done, &g);
+	net_get_stats(n, &st);
+	ok(g.esp == GRO_SEGS * GRO_SENDS && g.bad == 0 &&
+	    g.s.ike_total == 0, "gro: every packet intact (%d, %d bad)",
+	    g.esp, g.bad);
+	for (i = 0; i < g.calls; i++)
+		whole &= g.n[i] == GRO_SEGS;
+	if (st.rx_gro == GRO_SENDS)
+		ok(whole && g.calls == GRO_SENDS, "gro: each coalesced "
+		    "datagram in one call (%d calls, the first of %zu)",
+		    g.calls, g.n[0]);
+	else
+		skip("the kernel did not coalesce (%llu GRO reads)",
+		    (unsigned long long)st.rx_gro);
+	close(fd);
+	net_close(n, closed, &done);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ok(done, "gro: closed");
+	is_int(uv_loop_close(&loop), 0, "gro: loop closes empty");
+}
+
 int
 main(void)
 {
@@ -726,5 +820,6 @@ main(void)
 	test_classic();
 	test_workers();
 	test_overflow();
+	test_gro_batches();
 	return done_testing();
 }

@@ -84,6 +84,25 @@ link_is_up(const char *name)
 	return up;
 }
 
+/* The device's gso_max_segs as ip(8) shows it, or -1. */
+static long
+gso_max_segs(const char *name)
+{
+	char cmd[128], line[512], *p;
+	long v = -1;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "ip -d link show dev %s 2>/dev/null",
+	    name);
+	if ((f = popen(cmd, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if ((p = strstr(line, "gso_max_segs ")) != NULL)
+			v = strtol(p + 13, NULL, 10);
+	pclose(f);
+	return v;
+}
+
 /* Runs argv (PATH lookup); returns its exit status, or -1. */
 static int
 run(char *const argv[])
@@ -547,6 +566,14 @@ test_v4(void)
 	mtu = 0;
 	is_int(tun_mtu(t, &mtu), 0, "get MTU again");
 	is_int(mtu, 1400, "MTU is now 1400");
+	is_int(tun_link_gso_max_segs("ikegt0", 0), -TUN_E_INVAL,
+	    "gso_max_segs 0 refused");
+	is_int(tun_link_gso_max_segs("ikegt0", 65536), -TUN_E_INVAL,
+	    "gso_max_segs 65536 refused");
+	is_int(tun_link_gso_max_segs("ikegt0", 44), 0, "set gso_max_segs 44");
+	is_int((int)gso_max_segs("ikegt0"), 44, "ip(8) shows 44");
+	is_int(tun_link_gso_max_segs("ikegt-none", 44), -TUN_E_NODEV,
+	    "gso_max_segs of a missing device: NODEV");
 
 	is_int(link_is_up("ikegt0"), 0, "down after creation");
 	pk[0].buf = b[0];

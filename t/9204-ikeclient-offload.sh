@@ -55,7 +55,8 @@ v6_on() {
 }
 # xfer NAME FAMILY HOST PORT: $MB megabytes each way between the client
 # and servers on HOST (in the gateway's namespace), FAMILY 4 or 6; the
-# sha256 of what arrived at each end compared with the data's.
+# sha256 of what arrived at each end compared with the data's. The
+# client's status before and after the upload: $TRASH/NAME.cli0, .cli1.
 xfer() {
 	local n=$1 f=$2 h=$3 port=$4
 	[ "$f" = 6 ] && h="[$3]"
@@ -66,8 +67,10 @@ xfer() {
 		mv "$0.tmp" "$0"' "$TRASH/$n.up" \
 	    "TCP$f-LISTEN:$port,bind=$h,reuseaddr" &&
 	wait_for "netns_exec gw ss -ltn | grep -q ':$port '" 5 &&
+	status > "$TRASH/$n.cli0" &&
 	netns_exec cli socat -u OPEN:"$TRASH/data" "TCP$f:$h:$port" &&
 	wait_for "[ -s '$TRASH/$n.up' ]" 30 &&
+	status > "$TRASH/$n.cli1" &&
 	# Gateway to client.
 	netns_spawn gw "$TRASH/$n.srv2.pid" "$TRASH/$n.srv2.log" \
 	    socat -u OPEN:"$TRASH/data" \
@@ -205,6 +208,25 @@ test_expect_success 'the offloads engaged on both ends, IPv6 too' '
 		[ "$(dpfield "$t" coalesced)" -gt \
 		    "$(dpfield "$m" coalesced)" ] || exit 1
 	done
+'
+
+# The client's TCP sizes its bursts to what one UDP GSO send carries
+# once sealed (the device's gso_max_segs), and a burst's segments are
+# sealed in one batch: each leaves as one send (a few more for equal
+# single packets sent together). The gateway's device, which forwards
+# bursts others sized, is left uncapped (65535 segments).
+test_expect_success 'a TCP burst of the client leaves in one UDP send' '
+	cap=$(netns_exec cli ip -d link show dev ikec0 |
+	    sed -n "s/.* gso_max_segs \([0-9]*\).*/\1/p") &&
+	gcap=$(netns_exec gw ip -d link show dev ikeg0 |
+	    sed -n "s/.* gso_max_segs \([0-9]*\).*/\1/p") &&
+	a=$(cat "$TRASH/tcp4.cli0") && b=$(cat "$TRASH/tcp4.cli1") &&
+	split=$(($(dpfield "$b" split) - $(dpfield "$a" split))) &&
+	gso=$(($(dpfield "$b" sends) - $(dpfield "$a" sends))) &&
+	echo "gso_max_segs: client $cap, gateway $gcap;" \
+	    "upload: $split bursts split, $gso GSO sends" &&
+	[ "$cap" -ge 16 ] && [ "$cap" -lt 64 ] && [ "$gcap" = 65535 ] &&
+	[ "$split" -ge 500 ] && [ "$gso" -le $((split + split / 10)) ]
 '
 
 # UDP GSO at the sender, GRO at the receiver: each end sends segmented

@@ -265,6 +265,12 @@ int		 tun_link_up(const char *ifname) TUN_WUR;
 /* Sets the interface MTU, 68..65535 (IPv6 needs at least 1280). */
 int		 tun_link_mtu(const char *ifname, unsigned int mtu) TUN_WUR;
 
+/* Caps the segments of the super-packets the kernel hands to the device
+ * (TSO/USO), 1..65535; the kernel's TCP sizes its bursts to it. Old
+ * kernels may refuse it or ignore it. */
+int		 tun_link_gso_max_segs(const char *ifname, unsigned int segs)
+		    TUN_WUR;
+
 /* Adds address p->a with prefix length p->len to the interface; the kernel
  * adds the route to the prefix. Adding an address that is already there
  * succeeds (so a restart over a persistent device is harmless). Linux

@@ -1075,25 +1075,45 @@ tun_link_up(const char *ifname)
 	return link_request(ifname, build_up, NULL);
 }
 
+/* One 32-bit attribute of a link to set. */
+struct link_u32 {
+	uint16_t	 type;
+	unsigned int	 v;
+};
+
 static int
-build_mtu(struct nlreq *q, int ifindex, const void *arg)
+build_u32(struct nlreq *q, int ifindex, const void *arg)
 {
+	const struct link_u32 *a = arg;
 	struct ifinfomsg ifi;
 
 	memset(&ifi, 0, sizeof(ifi));
 	ifi.ifi_family = AF_UNSPEC;
 	ifi.ifi_index = ifindex;
 	nl_init(q, RTM_NEWLINK, 0, &ifi, sizeof(ifi));
-	return nl_attr_u32(q, IFLA_MTU, *(const unsigned int *)arg);
+	return nl_attr_u32(q, a->type, a->v);
 }
 
 int
 tun_link_mtu(const char *ifname, unsigned int mtu)
 {
+	struct link_u32 a = { IFLA_MTU, mtu };
+
 	/* 68: the IPv4 minimum (RFC 791); 65535: the TUN driver's maximum. */
 	if (mtu < 68 || mtu > 65535)
 		return -TUN_E_INVAL;
-	return link_request(ifname, build_mtu, &mtu);
+	return link_request(ifname, build_u32, &a);
+}
+
+int
+tun_link_gso_max_segs(const char *ifname, unsigned int segs)
+{
+	struct link_u32 a = { IFLA_GSO_MAX_SEGS, segs };
+
+	/* 65535: the kernel's GSO_MAX_SEGS. */
+	if (segs < 1 || segs > 65535)
+		return -TUN_E_INVAL;
+	return link_request(ifname, build_u32, &a);
 }
 
 struct pfx_op {
