@@ -319,7 +319,7 @@ child_alive(struct dp *dp, struct dp_child *c, uint64_t now)
 /* Inbound: an ESP batch from this queue's socket. */
 static void
 q_esp_input(void *arg, uint8_t *const *pkts, const size_t *lens,
-    const struct net_path *paths, size_t n)
+    const struct net_path *const *paths, size_t n)
 {
 	struct dp_q *q = arg;
 	struct dp *dp = q->dp;
@@ -343,19 +343,20 @@ q_esp_input(void *arg, uint8_t *const *pkts, const size_t *lens,
 		 * delivered. */
 		if (q->ep_in[i].r != 0 &&
 		    q->ep_in[i].drop != ESP_DROP_DUMMY) {
-			log_drop(q, &q->ep_in[i], &paths[i]);
+			log_drop(q, &q->ep_in[i], paths[i]);
 			continue;
 		}
 		c = esp_sa_user(q->ep_in[i].sa);
 		/* RFC 3948 5: a NAT may have rebound the client's port;
 		 * follow it, but only on authenticated packets. A client
 		 * keeps the gateway's address it was given. Checked once
-		 * per run of a CHILD SA's packets from one path. */
-		if (!c->client && (c != run ||
-		    path_differs(&paths[i], &paths[i - 1]))) {
+		 * per run of a CHILD SA's packets from one path (the
+		 * packets of one datagram share its path). */
+		if (!c->client && (c != run || (paths[i] != paths[i - 1] &&
+		    path_differs(paths[i], paths[i - 1])))) {
 			path_lock(c);
-			if (path_differs(&c->path, &paths[i]))
-				c->path = paths[i];
+			if (path_differs(&c->path, paths[i]))
+				c->path = *paths[i];
 			path_unlock(c);
 		}
 		if (c != run) {
@@ -393,7 +394,7 @@ q_esp_input(void *arg, uint8_t *const *pkts, const size_t *lens,
 
 void
 dp_esp_input(void *arg, uint8_t *const *pkts, const size_t *lens,
-    const struct net_path *paths, size_t n)
+    const struct net_path *const *paths, size_t n)
 {
 	struct dp *dp = arg;
 

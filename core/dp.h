@@ -175,7 +175,7 @@ void	dp_child_down(struct dp *dp, uint32_t spi_in);
 /* The net callback for ESP batches (struct net_ops.esp) without threads;
  * arg is the dp. */
 void	dp_esp_input(void *arg, uint8_t *const *pkts, const size_t *lens,
-	    const struct net_path *paths, size_t n);
+	    const struct net_path *const *paths, size_t n);
 
 /* Fills *st for the CHILD SA with inbound SPI spi_in; -E_NOENT if none. */
 int	dp_child_stats(const struct dp *dp, uint32_t spi_in,

@@ -205,7 +205,7 @@ ctl_show_pools(void *arg, int argc, char **argv, struct buf *out)
 
 static void
 on_esp(void *arg, uint8_t *const *pkts, const size_t *lens,
-    const struct net_path *paths, size_t n)
+    const struct net_path *const *paths, size_t n)
 {
 	struct daemon *d = arg;
 

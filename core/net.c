@@ -62,7 +62,7 @@ struct net_rx {
 	}		 cbuf[NET_BATCH];
 	uint8_t		*esp_pkt[NET_ESP_BATCH];
 	size_t		 esp_len[NET_ESP_BATCH];
-	struct net_path	 esp_path[NET_ESP_BATCH];
+	const struct net_path *esp_path[NET_ESP_BATCH];
 	size_t		 nesp;
 	int		 queued;	/* IKE queued for the loop now */
 	/* NET_BATCH slots of NET_SLOT bytes (IKE port) or NET_GRO_STRIDE
@@ -355,7 +355,7 @@ dispatch(struct net_sock *s, uint8_t *pkt, size_t len,
 		return;
 	rx->esp_pkt[rx->nesp] = pkt;
 	rx->esp_len[rx->nesp] = len;
-	rx->esp_path[rx->nesp] = *p;
+	rx->esp_path[rx->nesp] = p;
 	rx->nesp++;
 }
 

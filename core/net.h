@@ -53,7 +53,7 @@ struct net_path {
 
 /* An ESP batch from the NAT-T port (see struct net_ops.esp). */
 typedef void net_esp_fn(void *arg, uint8_t *const *pkts, const size_t *lens,
-    const struct net_path *paths, size_t n);
+    const struct net_path *const *paths, size_t n);
 
 struct net_ops {
 	/* An IKE message (marker already stripped); dgram is valid only
@@ -61,8 +61,8 @@ struct net_ops {
 	void	(*ike)(void *arg, struct span dgram, const struct net_path *p);
 	/* A batch of ESP packets from the NAT-T port (one wakeup's worth):
 	 * pkts[i] (writable in place, cap NET_SLOT bytes) holds lens[i]
-	 * bytes that arrived along paths[i]; all valid only during the
-	 * call. Packets split from one coalesced datagram (UDP_GRO) are
+	 * bytes that arrived along *paths[i]; all valid only during the
+	 * call. The packets of one datagram share one path pointer. Packets split from one coalesced datagram (UDP_GRO) are
 	 * adjacent: bytes past lens[i] may be the next packet's, so only
 	 * the first lens[i] bytes may be written. At most NET_ESP_BATCH
 	 * per call, the packets of one coalesced datagram always in the

@@ -195,22 +195,20 @@ struct classic {
 
 static void
 on_esp_classic(void *arg, uint8_t *const *pkts, const size_t *lens,
-    const struct net_path *paths, size_t n)
+    const struct net_path *const *paths, size_t n)
 {
 	struct classic *c = arg;
-	const struct net_path *pp[NET_BATCH];
-	struct span sp[NET_BATCH];
+	struct span sp[NET_ESP_BATCH];
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (esp_ok(pkts[i], lens[i]) && paths[i].natt)
+		if (esp_ok(pkts[i], lens[i]) && paths[i]->natt)
 			c->esp++;
 		else
 			c->bad++;
-		pp[i] = &paths[i];
 		sp[i] = span_make(pkts[i], lens[i]);
 	}
-	if (net_send_esp(c->net, pp, sp, n) != n)
+	if (net_send_esp(c->net, paths, sp, n) != n)
 		c->bad++;
 }
 
@@ -218,11 +216,10 @@ on_esp_classic(void *arg, uint8_t *const *pkts, const size_t *lens,
 
 static void
 on_esp_worker(void *arg, uint8_t *const *pkts, const size_t *lens,
-    const struct net_path *paths, size_t n)
+    const struct net_path *const *paths, size_t n)
 {
 	struct wk *k = arg;
-	const struct net_path *pp[NET_BATCH];
-	struct span sp[NET_BATCH];
+	struct span sp[NET_ESP_BATCH];
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -230,10 +227,9 @@ on_esp_worker(void *arg, uint8_t *const *pkts, const size_t *lens,
 			__atomic_fetch_add(&k->esp, 1, __ATOMIC_RELAXED);
 		else
 			__atomic_fetch_add(&k->bad, 1, __ATOMIC_RELAXED);
-		pp[i] = &paths[i];
 		sp[i] = span_make(pkts[i], lens[i]);
 	}
-	if (k->echo && net_worker_send_esp(k->w, pp, sp, n) != n)
+	if (k->echo && net_worker_send_esp(k->w, paths, sp, n) != n)
 		__atomic_fetch_add(&k->bad, 1, __ATOMIC_RELAXED);
 }
 
@@ -735,7 +731,7 @@ struct grob {
 
 static void
 on_esp_sizes(void *arg, uint8_t *const *pkts, const size_t *lens,
-    const struct net_path *paths, size_t n)
+    const struct net_path *const *paths, size_t n)
 {
 	struct grob *g = arg;
 	size_t i;

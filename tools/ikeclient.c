@@ -1595,7 +1595,7 @@ ic_net_ike(void *arg, struct span dgram, const struct net_path *p)
 
 static void
 ic_net_esp(void *arg, uint8_t *const *pkts, const size_t *lens,
-    const struct net_path *paths, size_t n)
+    const struct net_path *const *paths, size_t n)
 {
 	struct ic *c = arg;
 
