@@ -15,7 +15,7 @@ test_description='NAT traversal: forced encapsulation and a real NAT'
 . "$SRCDIR/t/lib.sh"
 . "$SRCDIR/t/interop/lib.sh"
 . "$SRCDIR/t/interop/gw.sh"
-test_require ROOT NETNS TUN cmd:swanctl cmd:nft
+test_require ROOT NETNS TUN cmd:swanctl cmd:nft cmd:conntrack
 interop_require_swan
 
 PKI=$TRASH/pki
@@ -99,6 +99,24 @@ test_expect_success 'behind the NAT: ikegated sees the translated ports' '
 	case $init in *"from $remote:"*) false ;; esac &&
 	[ "$(swan_sa_field "$CLI" remote-port natted)" = 4500 ] &&
 	[ "$(ikeg_field local)" = "198.51.100.1[4500]" ]
+'
+# RFC 3948 5: a NAT may give the client a new port in mid-session (its
+# mapping expired); ikegated must send ESP to where authenticated ESP
+# now comes from. The NAT forgets its mappings and maps into another
+# range, so replies to the old port would be lost.
+test_expect_success 'behind the NAT: ESP follows a new mapping' '
+	vip=$(swan_sa_field "$CLI" local-vips natted) && [ -n "$vip" ] &&
+	netns_exec cli ping -c 2 -i 0.2 -W 2 -I "$vip" "$GW_LAN_ADDR" &&
+	netns_exec nat nft flush chain ip ikeg_nat postrouting &&
+	netns_exec nat nft add rule ip ikeg_nat postrouting \
+	    oifname out meta l4proto udp masquerade to :30000-39999 &&
+	netns_exec nat nft add rule ip ikeg_nat postrouting \
+	    oifname out masquerade &&
+	netns_exec nat conntrack -D -p udp &&
+	netns_exec cli ping -c 3 -i 0.2 -W 2 -I "$vip" "$GW_LAN_ADDR" &&
+	netns_exec nat conntrack -L -p udp --orig-port-dst 4500 |
+	    tee ct &&
+	grep -q "dport=3[0-9][0-9][0-9][0-9] " ct
 '
 test_expect_success 'behind the NAT: DELETE frees SA and address' '
 	swan_terminate "$CLI" natted &&
