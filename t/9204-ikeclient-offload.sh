@@ -44,6 +44,9 @@ dpdrops() {
 	    awk '{ s = 0; for (i = 2; i <= NF; i += 2) s += $i; print s }'
 }
 gwdp() { ikectl_gw show dataplane; }
+# gso_segs NS DEV: the device's gso_max_segs, as ip(8) shows it.
+gso_segs() { netns_exec "$1" ip -d link show dev "$2" |
+    sed -n "s/.* gso_max_segs \([0-9]*\).*/\1/p"; }
 # v6_on NS IF...: IPv6 on these interfaces only, no autoconfiguration.
 v6_on() {
 	local ns=$1 i
@@ -216,10 +219,7 @@ test_expect_success 'the offloads engaged on both ends, IPv6 too' '
 # single packets sent together). The gateway's device, which forwards
 # bursts others sized, is left uncapped (65535 segments).
 test_expect_success 'a TCP burst of the client leaves in one UDP send' '
-	cap=$(netns_exec cli ip -d link show dev ikec0 |
-	    sed -n "s/.* gso_max_segs \([0-9]*\).*/\1/p") &&
-	gcap=$(netns_exec gw ip -d link show dev ikeg0 |
-	    sed -n "s/.* gso_max_segs \([0-9]*\).*/\1/p") &&
+	cap=$(gso_segs cli ikec0) && gcap=$(gso_segs gw ikeg0) &&
 	a=$(cat "$TRASH/tcp4.cli0") && b=$(cat "$TRASH/tcp4.cli1") &&
 	split=$(($(dpfield "$b" split) - $(dpfield "$a" split))) &&
 	gso=$(($(dpfield "$b" sends) - $(dpfield "$a" sends))) &&
