@@ -1381,7 +1381,7 @@ handle_request(struct ike_init *sa, const struct ike_msg_hdr *h,
 	struct buf *b = NULL;
 	struct child_sa nc;
 	uint8_t grpb[2];
-	size_t i, k, nours = 0;
+	size_t i, nours = 0;
 	uint32_t spi, mine[2];
 	uint16_t grp = 0;
 	int del_ike = 0, del_child = 0, del_old = 0, rekeyed = 0, r;
@@ -1396,11 +1396,7 @@ handle_request(struct ike_init *sa, const struct ike_msg_hdr *h,
 		else if (del.proto == IKE_PROTO_ESP && sa->have_res)
 			/* 3.11: the SPIs the sender receives with, which
 			 * are our outbound ones. */
-			for (k = 0; k + 4 <= del.spis.len; k += 4) {
-				spi = (uint32_t)del.spis.p[k] << 24 |
-				    (uint32_t)del.spis.p[k + 1] << 16 |
-				    (uint32_t)del.spis.p[k + 2] << 8 |
-				    del.spis.p[k + 3];
+			while (span_get_u32(&del.spis, &spi) == 0) {
 				if (spi == sa->res.child.spi_out)
 					del_child = 1;
 				else if (sa->have_old &&

@@ -454,8 +454,8 @@ handle_info(struct ike_sa *sa, const struct ike_msg_hdr *req,
 	struct ike_pld_delete del;
 	struct ike_chain c;
 	struct buf *b = NULL;
-	uint32_t ours[2];
-	size_t i, k, nours = 0;
+	uint32_t ours[2], spi;
+	size_t i, nours = 0;
 	int delete_ike = 0, delete_child = 0, delete_old = 0;
 
 	for (i = 0; i < m->npld; i++) {
@@ -468,12 +468,7 @@ handle_info(struct ike_sa *sa, const struct ike_msg_hdr *req,
 			/* 3.11: the peer names the SPIs it receives with,
 			 * which are our outbound SPIs; after a rekey, the
 			 * replaced SA's (2.8). */
-			for (k = 0; k + 4 <= del.spis.len; k += 4) {
-				const uint8_t *q = del.spis.p + k;
-				uint32_t spi = (uint32_t)q[0] << 24 |
-				    (uint32_t)q[1] << 16 |
-				    (uint32_t)q[2] << 8 | q[3];
-
+			while (span_get_u32(&del.spis, &spi) == 0) {
 				if (sa->child != NULL &&
 				    spi == sa->child->spi_out)
 					delete_child = 1;

@@ -233,6 +233,7 @@ static struct ike_ctx *gw;
 static struct cli clis[MAX_CLIENTS];
 static struct child_sa gw_child;
 static int gw_child_ups, gw_child_downs;
+static uint32_t gw_down_spi;	/* spi_in of the last one down */
 static struct pool_addr gw_vip, gw_vip6;
 static size_t gw_nvip;
 
@@ -324,7 +325,7 @@ static void
 gw_child_down(void *arg, const struct child_sa *c)
 {
 	(void)arg;
-	(void)c;
+	gw_down_spi = c->spi_in;
 	gw_child_downs++;
 }
 
@@ -1302,6 +1303,8 @@ t_rekey_ours(void)
 	is_int(cli_rekeyed, 1, "our rekey: made after rekey_ms");
 	ok(cli_retired == 1 && cli_retired_spi == in0,
 	    "our rekey: the old SA retired after its DELETE");
+	ok(gw_child_downs == 1 && gw_down_spi == out0,
+	    "our rekey: the gateway retired its half on our DELETE");
 	ok(cli_child.replaces == in0 && cli_child.spi_in != in0 &&
 	    cli_child.spi_out != out0 && res->child.spi_in ==
 	    cli_child.spi_in, "our rekey: new SPIs, replacing the old");
