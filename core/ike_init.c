@@ -1065,6 +1065,7 @@ finish_child(struct ike_init *sa, const struct ike_msg *m)
 	/* 2.17: we sent the request, so our outbound SA takes the "i"
 	 * keys. */
 	res->child.we_initiated = 1;
+	res->child.life_bytes = sa->life_bytes;
 	res->spi_i = sa->spi_i;
 	res->spi_r = sa->spi_r;
 	res->path = sa->path;
@@ -1891,6 +1892,7 @@ ike_init_new(const struct ike_init_conf *conf, struct timer_heap *th,
 		sa->retx_tries = 16;
 	sa->dpd_ms = conf->dpd_ms;
 	sa->rekey_ms = conf->rekey_ms;
+	sa->life_bytes = conf->life_bytes;
 	sa->ike_rekey_ms = conf->ike_rekey_ms;
 	sa->x509 = xform_find_x509();
 	sa->sig = sa->x509 != NULL ? sa->x509->sig : xform_find_sig();

@@ -193,6 +193,10 @@ struct ike_init_conf {
 	 * CREATE_CHILD_SA with its algorithms, a new SPIi and KE (2.18); the
 	 * new SA carries on, the CHILD SA with it, the old one is deleted. */
 	unsigned		 ike_rekey_ms;
+	/* How much each ESP SA of the CHILD SA may carry (0: no limit),
+	 * put in child_sa.life_bytes of every CHILD SA made, for the data
+	 * plane, whose volume events then call ike_init_rekey_child. */
+	uint64_t		 life_bytes;
 };
 
 /* Where the SA stands. */
@@ -375,6 +379,17 @@ void	ike_init_input(struct ike_init *sa, struct span dgram,
  * sent: the gateway drops a half-made SA by itself; just free it).
  */
 int	ike_init_delete(struct ike_init *sa, uint64_t now_ms) IKE_INIT_WUR;
+
+/*
+ * Rekeys the CHILD SA because its volume nears or reached its end (the
+ * data plane's soft or hard limit), whatever rekey_ms says: at once, or
+ * as soon as the request in flight and the DELETE of the SA the last
+ * rekey replaced are done; failures are retried as for timed rekeys.
+ * Returns 0 (also when a rekey is already under way), or -E_STATE when
+ * the SA is not established or cannot rekey (no child_rekeyed op).
+ */
+int	ike_init_rekey_child(struct ike_init *sa, uint64_t now_ms)
+	    IKE_INIT_WUR;
 
 /* Tells the SA that an authenticated ESP packet of its CHILD SA arrived
  * at now_ms: the gateway is alive, dead peer detection waits. */

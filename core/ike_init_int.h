@@ -139,6 +139,11 @@ struct ike_init {
 	unsigned		 rekey_ms;
 	uint64_t		 rekey_at;
 	struct timer		 t_rekey;
+	/* The CHILD SA's volume nears its end (ike_init_rekey_child): it
+	 * is rekeyed as soon as it may be, rekey_ms 0 or not, until it is
+	 * replaced. */
+	int			 rekey_due;
+	uint64_t		 life_bytes;
 	uint32_t		 rk_spi;
 	uint8_t			 rk_ni[NONCE_LEN];
 	/* Its KE (1.3.3): the group (the IKE SA's, or the one the gateway

@@ -22,7 +22,8 @@
 void
 ike_init__rekey_arm(struct ike_init *sa, uint64_t at)
 {
-	if (sa->rekey_ms == 0 || sa->ops.child_rekeyed == NULL ||
+	if ((sa->rekey_ms == 0 && !sa->rekey_due) ||
+	    sa->ops.child_rekeyed == NULL ||
 	    sa->state != IKE_INIT_S_ESTABLISHED || !sa->have_res)
 		return;
 	sa->rekey_at = at;
@@ -104,6 +105,21 @@ ike_init__on_rekey(struct timer *t, void *arg)
 	}
 }
 
+int
+ike_init_rekey_child(struct ike_init *sa, uint64_t now_ms)
+{
+	if (sa->state != IKE_INIT_S_ESTABLISHED || !sa->have_res ||
+	    sa->ops.child_rekeyed == NULL)
+		return -E_STATE;
+	if (sa->rekey_due || sa->req_kind == REQ_REKEY)
+		return 0;		/* under way */
+	if (now_ms > sa->now)
+		sa->now = now_ms;
+	sa->rekey_due = 1;
+	ike_init__rekey_arm(sa, sa->now);
+	return 0;
+}
+
 /* The replaced CHILD SA is gone on both sides (or given up). */
 void
 ike_init__retire_old(struct ike_init *sa)
@@ -174,8 +190,10 @@ child_replaced(struct ike_init *sa, struct child_sa *nc, int by_us)
 	sa->old_spi_in = res->child.spi_in;
 	sa->old_spi_out = res->child.spi_out;
 	sa->have_old = 1;
+	sa->rekey_due = 0;
 	child_sa_cleanup(&res->child);
 	res->child = *nc;
+	res->child.life_bytes = sa->life_bytes;
 	ct_wipe(nc, sizeof(*nc));
 	if (ike_prop_esp_str(&res->child.prop, res->esp_algs,
 	    sizeof(res->esp_algs)) != 0)

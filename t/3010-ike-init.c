@@ -1319,6 +1319,62 @@ t_rekey_ours(void)
 }
 
 /*
+ * A rekey the data plane asks for (ike_init_rekey_child: the CHILD SA's
+ * volume nears its end) with timed rekeys off (rekey_ms 0): refused
+ * before the SA is up; made at once, and once when asked twice; the new
+ * SA carries life_bytes as the first did; none follows by time, but
+ * another when asked again.
+ */
+static void
+t_rekey_volume(void)
+{
+	struct ike_init_conf c;
+	const struct ike_init_result *res;
+	struct ike_init *sa;
+	uint32_t in0;
+
+	gw_start();
+	cli_rekeyed = cli_retired = 0;
+	conf_base(&c, IKE_INIT_PSK);
+	c.life_bytes = 1u << 20;
+	if ((sa = cli_start(0, &c)) == NULL) {
+		ok(0, "volume rekey: started");
+		gw_stop();
+		return;
+	}
+	is_int(ike_init_rekey_child(sa, now_ms), -E_STATE,
+	    "volume rekey: refused before the SA is up");
+	pump();
+	res = ike_init_result(sa);
+	if (clis[0].established != 1 || res == NULL) {
+		ok(0, "volume rekey: established");
+		gw_stop();
+		return;
+	}
+	ok(res->child.life_bytes == 1u << 20,
+	    "volume rekey: the CHILD SA carries life_bytes");
+	in0 = res->child.spi_in;
+	advance(60000);
+	is_int(cli_rekeyed, 0, "volume rekey: none by time (rekey_ms 0)");
+	ok(ike_init_rekey_child(sa, now_ms) == 0 &&
+	    ike_init_rekey_child(sa, now_ms) == 0, "volume rekey: asked twice");
+	advance(1000);
+	ok(cli_rekeyed == 1 && cli_retired == 1 && cli_retired_spi == in0,
+	    "volume rekey: one rekey, at once, the old SA retired");
+	ok(cli_child.replaces == in0 && cli_child.life_bytes == 1u << 20 &&
+	    res->child.life_bytes == 1u << 20,
+	    "volume rekey: the new SA carries life_bytes too");
+	check_children("volume rekey", &cli_child, &gw_child, &gw_vip);
+	advance(1800000);	/* within the gateway's lifetime (3600) */
+	is_int(cli_rekeyed, 1, "volume rekey: none by time after it");
+	ok(ike_init_rekey_child(sa, now_ms) == 0, "volume rekey: asked again");
+	advance(1000);
+	ok(cli_rekeyed == 2 && cli_retired == 2 && clis[0].down == 0,
+	    "volume rekey: a second one, the SA still up");
+	gw_stop();
+}
+
+/*
  * Our rekey of the IKE SA (ike_rekey_ms 5 s, 2.18) against ikegated's
  * responder: new SPIs on both sides, the old SA deleted, the CHILD SA
  * kept; then our DELETE, protected with the new keys, is understood.
@@ -2354,6 +2410,7 @@ main(void)
 	t_gw_cookie();
 	t_gw_flood();
 	t_rekey_ours();
+	t_rekey_volume();
 	t_ike_rekey_ours();
 	t_gw_rekey();
 	t_retransmit();

@@ -11,7 +11,8 @@
 # the CHILD SA carrying on. Against ikegated requiring PFS (pfs = 21),
 # the client's rekeys carry a KE of the group the gateway names with
 # INVALID_KE_PAYLOAD. Last, strongSwan rekeys (every 3 s, with ECP-256
-# PFS) and ikeclient answers, with the same checks.
+# PFS) and ikeclient answers, with the same checks. Then ikeclient
+# rekeys by volume (lifetime_kilobytes), not by time.
 test_description='ikeclient rekeys its CHILD SA'
 . "$SRCDIR/t/lib.sh"
 . "$SRCDIR/t/interop/lib.sh"
@@ -280,6 +281,38 @@ test_expect_success 'gateway rekeys: same SPIs, with PFS, replaced SAs gone' '
 	[ "$(swan_raw_child_field dh-group < "$TRASH/look.gw")" = ECP_256 ]
 '
 test_expect_success 'gateway rekeys: the client stops cleanly' '
-	cstop "$TRASH/c3.pid" "$TRASH/c3.log" && wait_for swan_gone 5
+	cstop "$TRASH/c3.pid" "$TRASH/c3.log" && wait_for swan_gone 5 &&
+	swan_stop "$GW"
+'
+
+# 4. Rekeys by volume: ikeclient with rekey = 0 and lifetime_kilobytes =
+# 1024 against charon (which rekeys after an hour only) sends 2.8 MB
+# each way (2000 pings of 1400 bytes, 2 ms apart): its data plane reports
+# each SA at 75 to 80% of 1 MB and the client rekeys the CHILD SA, at
+# least twice, no ping lost, charon left with the client's newest SPIs.
+GW=$TRASH/swan4
+test_expect_success 'volume: strongSwan gateway, ikeclient rekey = 0' '
+	swan_gateway "$GW" psk auth=psk psk="$PSK" esp=aes256gcm16 &&
+	swan_start gw "$GW" gateway && swan_load "$GW" &&
+	ikec_swan 4 "rekey = 0" "lifetime_kilobytes = 1024"
+'
+test_expect_success 'volume: 2.8 MB each way, rekeyed, no ping lost' '
+	netns_exec cli ping -q -c 2000 -i 0.002 -s 1400 -W 2 \
+	    -I "$(vip "$TRASH/c4.log")" "$GW_LAN_ADDR" > "$TRASH/ping" &&
+	cat "$TRASH/ping" && grep -F " 0% packet loss" "$TRASH/ping" &&
+	n=$(grep -c "CHILD SA rekeyed: " "$TRASH/c4.log") &&
+	echo "rekeys: $n" && [ "$n" -ge 2 ] &&
+	[ "$(grep -c "nears the end of its volume" "$TRASH/c4.log")" -ge 2 ] &&
+	! grep -q "reached the end of its volume" "$TRASH/c4.log" &&
+	[ "$(cstat "$TRASH/c4.sock" "packets out")" -ge 2000 ] &&
+	[ "$(cstat "$TRASH/c4.sock" "drops out")" = 0 ]
+'
+test_expect_success 'volume: same SPIs, the replaced SAs gone' '
+	wait_for "swan_settled 4" 20 && cat "$TRASH/look.spis" &&
+	[ "$(grep -c "received DELETE for ESP CHILD_SA" "$GW/charon.log")" \
+	    -ge 2 ]
+'
+test_expect_success 'volume: the client stops cleanly' '
+	cstop "$TRASH/c4.pid" "$TRASH/c4.log" && wait_for swan_gone 5
 '
 test_done

@@ -54,8 +54,7 @@
 #define IC_DEFAULT_TUN	"ikec0"
 #define IC_TUN_MTU	1400
 /* Our CHILD SA rekey (rekey = seconds): before the one-hour CHILD SA
- * lifetimes of strongSwan's and Cisco's defaults, which ikeclient cannot
- * rekey for them (it refuses the gateway's rekeys). */
+ * lifetimes of strongSwan's and Cisco's defaults. */
 #define IC_REKEY_S	3000
 /* Our IKE SA rekey (ike_rekey = seconds): before strongSwan's 4-hour
  * default, which ikeclient does not answer. */
@@ -95,6 +94,7 @@ struct ic_opts {
 	enum ic_routes	 routes;
 	unsigned	 dpd_s;
 	unsigned	 rekey_s, ike_rekey_s;
+	unsigned	 life_kb;	/* 0: off */
 	unsigned	 retx_base_ms, retx_tries;
 	char		*state_file;
 	char		*control_socket;
@@ -167,6 +167,7 @@ struct ic {
 static int ic_debug;
 
 static void ic_dp_alive(void *arg, uint32_t spi_in);
+static void ic_dp_due(void *arg, uint32_t spi_in, int hard);
 static void ic_child_rekeyed(void *arg, struct ike_init *sa,
     const struct child_sa *child, int send_now);
 static void ic_child_retired(void *arg, struct ike_init *sa,
@@ -382,6 +383,13 @@ opt_set(struct ic_opts *o, const char *k, const char *v, const char **why)
 		return set_uint(&o->rekey_s, v, 0, 86400);
 	if (strcmp(k, "ike_rekey") == 0)
 		return set_uint(&o->ike_rekey_s, v, 0, 604800);
+	if (strcmp(k, "lifetime_kilobytes") == 0) {
+		if (strcmp(v, "off") == 0) {
+			o->life_kb = 0;
+			return 0;
+		}
+		return set_uint(&o->life_kb, v, 1024, 4294967295u);
+	}
 	if (strcmp(k, "retransmit_base") == 0)
 		return set_uint(&o->retx_base_ms, v, 50, 60000);
 	if (strcmp(k, "retransmit_tries") == 0)
@@ -577,6 +585,7 @@ ic_setup_conf(struct ic *c)
 	b->dpd_ms = o->dpd_s * 1000;
 	b->rekey_ms = o->rekey_s * 1000;
 	b->ike_rekey_ms = o->ike_rekey_s * 1000;
+	b->life_bytes = (uint64_t)o->life_kb * 1024;
 	b->retx_base_ms = o->retx_base_ms;
 	b->retx_tries = o->retx_tries;
 	if (o->remote_id != NULL) {
@@ -914,6 +923,7 @@ ic_tun_open(struct ic *c)
 	memset(&dc, 0, sizeof(dc));
 	dc.dev = c->tun;
 	dc.ops.alive = ic_dp_alive;
+	dc.ops.due = ic_dp_due;
 	dc.ops.arg = c;
 	return dp_start(&c->ev.loop, c->net, &dc, &c->dp);
 }
@@ -1612,6 +1622,25 @@ ic_dp_alive(void *arg, uint32_t spi_in)
 	(void)spi_in;
 	if (c->sa != NULL && c->state == IC_CONNECTED)
 		ike_init_alive(c->sa, uv_now(&c->ev.loop));
+}
+
+/* An SA of a CHILD SA nears (hard 0) or reached the end of its volume
+ * (lifetime_kilobytes, or 3/4 of the 32-bit sequence numbers): rekey the
+ * current CHILD SA (a replaced one is on its way out anyway). */
+static void
+ic_dp_due(void *arg, uint32_t spi_in, int hard)
+{
+	struct ic *c = arg;
+	int r;
+
+	if (c->sa == NULL || c->state != IC_CONNECTED || !c->have_child ||
+	    spi_in != c->spi_in)
+		return;
+	log_info(SUB_MAIN, "CHILD SA %08x %s the end of its volume: "
+	    "rekeying it", spi_in, hard ? "reached" : "nears");
+	if ((r = ike_init_rekey_child(c->sa, uv_now(&c->ev.loop))) != 0)
+		log_warnx(SUB_MAIN, "cannot rekey CHILD SA %08x: %s", spi_in,
+		    err_str(r));
 }
 
 static void
