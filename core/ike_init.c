@@ -1366,10 +1366,23 @@ handle_info_resp(struct ike_init *sa, enum req_kind k)
 		dpd_arm(sa, sa->now + sa->dpd_ms);
 }
 
+/* m asks to rekey the IKE SA (2.18): its SA payload proposes IKE. */
+static int
+asks_ike_rekey(struct ike_init *sa, const struct ike_msg *m)
+{
+	struct span body;
+
+	return ike_msg_body(m, IKE_PLD_SA, &body) == 0 &&
+	    ike_pld_parse_sa(body, &sa->sa_pld) == 0 &&
+	    sa->sa_pld.nprop > 0 && sa->sa_pld.prop[0].proto == IKE_PROTO_IKE;
+}
+
 /*
  * A request of the gateway (we are its responder on our own IKE SA):
- * INFORMATIONAL with or without DELETEs (1.4, 1.4.1), anything else
- * refused, and so is a malformed request (m NULL) with INVALID_SYNTAX.
+ * INFORMATIONAL with or without DELETEs (1.4, 1.4.1), a rekey of the
+ * CHILD SA (answered) or of the IKE SA (TEMPORARY_FAILURE, then ours),
+ * anything else refused, and so is a malformed request (m NULL) with
+ * INVALID_SYNTAX.
  * The response is cached for a retransmitted request (2.1).
  */
 static void
@@ -1385,7 +1398,8 @@ handle_request(struct ike_init *sa, const struct ike_msg_hdr *h,
 	size_t i, nours = 0;
 	uint32_t spi, mine[2];
 	uint16_t grp = 0;
-	int del_ike = 0, del_child = 0, del_old = 0, rekeyed = 0, r;
+	int del_ike = 0, del_child = 0, del_old = 0, rekeyed = 0;
+	int ike_rekey = 0, r;
 
 	for (i = 0; m != NULL && h->exch == IKE_EXCH_INFORMATIONAL &&
 	    i < m->npld; i++) {
@@ -1410,9 +1424,13 @@ handle_request(struct ike_init *sa, const struct ike_msg_hdr *h,
 	memset(&n, 0, sizeof(n));
 	if (h->exch == IKE_EXCH_CREATE_CHILD_SA && m != NULL) {
 		/* 2.25: not while a rekey of ours, or its DELETE, is in
-		 * flight; a CHILD SA other than a rekey is refused. */
-		if (sa->state != IKE_INIT_S_ESTABLISHED || !sa->have_res ||
-		    sa->ops.child_rekeyed == NULL)
+		 * flight; a CHILD SA other than a rekey is refused; the
+		 * IKE SA we rekey ourselves instead. */
+		if (asks_ike_rekey(sa, m)) {
+			n.type = IKE_N_TEMPORARY_FAILURE;
+			ike_rekey = sa->state == IKE_INIT_S_ESTABLISHED;
+		} else if (sa->state != IKE_INIT_S_ESTABLISHED ||
+		    !sa->have_res || sa->ops.child_rekeyed == NULL)
 			n.type = IKE_N_NO_ADDITIONAL_SAS;
 		else if (sa->have_old || sa->req_kind == REQ_REKEY)
 			n.type = IKE_N_TEMPORARY_FAILURE;
@@ -1452,6 +1470,8 @@ handle_request(struct ike_init *sa, const struct ike_msg_hdr *h,
 	xmit(sa, b);
 	if (rekeyed)
 		ike_init__take_gateway_rekey(sa, &nc);
+	if (ike_rekey)
+		ike_init__ike_rekey_instead(sa);
 	if (del_ike) {
 		if (sa->state == IKE_INIT_S_ESTABLISHED)
 			ike_init__report_down(sa, IKE_INIT_DOWN_DELETED);

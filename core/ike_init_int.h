@@ -159,6 +159,9 @@ struct ike_init {
 	unsigned		 ike_rekey_ms;
 	uint64_t		 ike_rekey_at;
 	struct timer		 t_ike_rekey;
+	/* The gateway tried to rekey the IKE SA: ours is due as soon as it
+	 * may go, ike_rekey_ms 0 or not, until it succeeds. */
+	int			 ike_rekey_due;
 	uint64_t		 irk_spi;
 	uint8_t			 irk_ni[NONCE_LEN];
 	const struct xform_dh	*irk_dh;
@@ -227,6 +230,9 @@ void	ike_init__retire_old(struct ike_init *sa);
  * *grp for INVALID_KE_PAYLOAD) or ANSWER_NONE. */
 uint16_t ike_init__answer_rekey(struct ike_init *sa, const struct ike_msg *m,
 	    struct ike_chain *c, struct child_sa *nc, uint16_t *grp);
+/* ike_init_rekey.c: the gateway's rekey of the IKE SA was answered
+ * TEMPORARY_FAILURE: ours goes at once instead. */
+void	ike_init__ike_rekey_instead(struct ike_init *sa);
 /* ike_init_rekey.c: our answer to the gateway's rekey went out: nc
  * (consumed) is the CHILD SA now. */
 void	ike_init__take_gateway_rekey(struct ike_init *sa,

@@ -399,7 +399,8 @@ out:
 void
 ike_init__ike_rekey_arm(struct ike_init *sa, uint64_t at)
 {
-	if (sa->ike_rekey_ms == 0 || sa->state != IKE_INIT_S_ESTABLISHED)
+	if ((sa->ike_rekey_ms == 0 && !sa->ike_rekey_due) ||
+	    sa->state != IKE_INIT_S_ESTABLISHED)
 		return;
 	sa->ike_rekey_at = at;
 	if (timer_add(sa->th, &sa->t_ike_rekey, at) != 0)
@@ -479,6 +480,25 @@ ike_init__on_ike_rekey(struct timer *t, void *arg)
 		log_warnx(SUB_IKE, "cannot rekey the IKE SA: %s", err_str(r));
 		ike_init__ike_rekey_arm(sa, now + REKEY_RETRY_MS);
 	}
+}
+
+/*
+ * Answering the gateway's rekey of the IKE SA would make the gateway the
+ * new SA's original initiator (2.18), a role this initiator-only code
+ * does not take; so it was told TEMPORARY_FAILURE (as in a collision,
+ * 2.25) and we rekey the SA ourselves, now: the new SA has the gateway's
+ * lifetime start afresh, and the gateway's retry finds it replaced.
+ */
+void
+ike_init__ike_rekey_instead(struct ike_init *sa)
+{
+	if (sa->ike_rekey_due || sa->req_kind == REQ_IKE_REKEY)
+		return;
+	log_info(SUB_IKE, "the gateway rekeys IKE SA %016llx/%016llx: "
+	    "rekeying it ourselves", (unsigned long long)sa->spi_i,
+	    (unsigned long long)sa->spi_r);
+	sa->ike_rekey_due = 1;
+	ike_init__ike_rekey_arm(sa, sa->now);
 }
 
 /* The gateway refused our IKE SA rekey, or answered what we cannot use:
@@ -601,6 +621,7 @@ ike_init__handle_ike_rekey_resp(struct ike_init *sa, const struct ike_msg *m)
 	    sizeof(res->ike_algs)) != 0)
 		res->ike_algs[sizeof(res->ike_algs) - 1] = '\0';
 	sa->st.ike_rekeys++;
+	sa->ike_rekey_due = 0;
 	if (!ike_init__delete_if_pending(sa))
 		ike_init__ike_rekey_arm(sa, sa->now + sa->ike_rekey_ms);
 }

@@ -12,7 +12,8 @@
 # the client's rekeys carry a KE of the group the gateway names with
 # INVALID_KE_PAYLOAD. Last, strongSwan rekeys (every 3 s, with ECP-256
 # PFS) and ikeclient answers, with the same checks. Then ikeclient
-# rekeys by volume (lifetime_kilobytes), not by time.
+# rekeys by volume (lifetime_kilobytes), not by time; and strongSwan
+# rekeys the IKE SA, which ikeclient refuses and rekeys itself.
 test_description='ikeclient rekeys its CHILD SA'
 . "$SRCDIR/t/lib.sh"
 . "$SRCDIR/t/interop/lib.sh"
@@ -313,6 +314,47 @@ test_expect_success 'volume: same SPIs, the replaced SAs gone' '
 	    -ge 2 ]
 '
 test_expect_success 'volume: the client stops cleanly' '
-	cstop "$TRASH/c4.pid" "$TRASH/c4.log" && wait_for swan_gone 5
+	cstop "$TRASH/c4.pid" "$TRASH/c4.log" && wait_for swan_gone 5 &&
+	swan_stop "$GW"
+'
+
+# 5. charon rekeys the IKE SA (rekey_time 4 s, expiring 30 s later, as a
+# 4-hour SA 24 minutes later by default); ikeclient (ike_rekey = 0)
+# answers TEMPORARY_FAILURE and rekeys it itself at once, so the tunnel
+# outlives charon's IKE SA lifetime: no ping lost over 12 s, at least
+# two IKE SA rekeys, all the client's, no new login, charon left with one
+# IKE SA under the client's newest SPIs.
+GW=$TRASH/swan5
+# swan_ike_settled N: charon has one IKE SA, under client N's newest IKE
+# SPIs (client N rekeys no CHILD SA), and one CHILD SA installed.
+swan_ike_settled() {
+	look "$1" swan_ctl "$GW" --list-sas --raw &&
+	set -- $(cat "$TRASH/look.spis") && [ $# = 2 ] &&
+	[ "$(swan_raw_sa_field initiator-spi < "$TRASH/look.gw")" = "$1" ] &&
+	[ "$(swan_raw_sa_field responder-spi < "$TRASH/look.gw")" = "$2" ] &&
+	[ "$(grep -o "state=ESTABLISHED" "$TRASH/look.gw" | wc -l)" = 1 ] &&
+	[ "$(grep -o "state=INSTALLED" "$TRASH/look.gw" | wc -l)" = 1 ]
+}
+test_expect_success 'gateway IKE rekeys: strongSwan, ikeclient ike_rekey = 0' '
+	swan_gateway "$GW" psk auth=psk psk="$PSK" esp=aes256gcm16 \
+	    ike_rekey=4s ike_over=30s &&
+	swan_start gw "$GW" gateway && swan_load "$GW" &&
+	ikec_swan 5 "rekey = 0" "ike_rekey = 0"
+'
+test_expect_success 'gateway IKE rekeys: the client rekeys, no ping lost' '
+	netns_exec cli ping -q -c $PINGS -i 0.2 -W 2 \
+	    -I "$(vip "$TRASH/c5.log")" "$GW_LAN_ADDR" > "$TRASH/ping" &&
+	cat "$TRASH/ping" && grep -F " 0% packet loss" "$TRASH/ping" &&
+	n=$(cstat "$TRASH/c5.sock" "ike rekeys") && echo "IKE rekeys: $n" &&
+	[ "$n" -ge 2 ] &&
+	[ "$(grep -c "the gateway rekeys IKE SA" "$TRASH/c5.log")" -ge 2 ] &&
+	[ "$(cstat "$TRASH/c5.sock" "full logins")" = 1 ] &&
+	[ "$(cstat "$TRASH/c5.sock" "attempts")" = 1 ]
+'
+test_expect_success 'gateway IKE rekeys: same SPIs, one IKE SA' '
+	wait_for "swan_ike_settled 5" 20 && cat "$TRASH/look.spis"
+'
+test_expect_success 'gateway IKE rekeys: the client stops cleanly' '
+	cstop "$TRASH/c5.pid" "$TRASH/c5.log" && wait_for swan_gone 5
 '
 test_done

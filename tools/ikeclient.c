@@ -57,7 +57,7 @@
  * lifetimes of strongSwan's and Cisco's defaults. */
 #define IC_REKEY_S	3000
 /* Our IKE SA rekey (ike_rekey = seconds): before strongSwan's 4-hour
- * default, which ikeclient does not answer. */
+ * default (a gateway's IKE SA rekey makes us rekey it ourselves). */
 #define IC_IKE_REKEY_S	10800
 /* Most routes we install. */
 #define IC_MAX_ROUTES	32

@@ -617,17 +617,20 @@ swan_raw_child_field() {
 #   psk=	pre-shared key (auth=psk), gateway authenticates with it too
 #   encap=	yes/no (no), mobike= yes/no (no)
 #   rekey=	the CHILD_SAs' rekey_time (1h); life= their life_time
+#   ike_rekey=	the IKE_SA's rekey_time (4h); ike_over= its over_time, the
+#		time after that until it expires (10% of rekey_time)
 swan_gateway() {
 	local auth pki cert id addr pool local_ts ike esp users psk encap \
 	    mobike remote remote_id eap_id secret vips remote_ts rauth rekey \
-	    life
-	local _sd=$1 _c=$2 _local _pools _u _life=
+	    life ike_rekey ike_over
+	local _sd=$1 _c=$2 _local _pools _u _life= _over=
 	shift 2
 	auth=eap-mschapv2 pki='' cert=gw-rsa id=vpn.ikegate.test
 	addr=198.51.100.1 pool=198.18.20.0/28 local_ts=198.18.10.0/24
 	ike=default esp=default users=alice:alicepw psk='' encap=no mobike=no
-	rekey=1h life=''
+	rekey=1h life='' ike_rekey=4h ike_over=''
 	_swan_kv "$@" || return 1
+	[ -z "$ike_over" ] || _over="over_time = $ike_over"
 	# A life_time given makes the rekeying time exact (rand_time 0).
 	[ -z "$life" ] || _life="life_time = $life
 				rand_time = 0s"
@@ -651,6 +654,8 @@ connections {
 		local_addrs = $addr
 		$_pools
 		proposals = $ike
+		rekey_time = $ike_rekey
+		$_over
 		encap = $encap
 		mobike = $mobike
 		local {
