@@ -234,6 +234,12 @@ ikec_swan() {
 swan_gone() {
 	[ -z "$(swan_list_sas "$GW" | grep ESTABLISHED)" ]
 }
+# swan_cstop N: client N stops cleanly, charon is left with no IKE SA,
+# and charon stops (the next section's listens on the same port).
+swan_cstop() {
+	cstop "$TRASH/c$1.pid" "$TRASH/c$1.log" && wait_for swan_gone 5 &&
+	swan_stop "$GW"
+}
 
 GW=$TRASH/swan
 test_expect_success 'strongSwan gateway' '
@@ -254,8 +260,7 @@ test_expect_success 'strongSwan: same SPIs, the replaced SAs gone' '
 	    -ge 2 ]
 '
 test_expect_success 'strongSwan: the client stops cleanly' '
-	cstop "$TRASH/c2.pid" "$TRASH/c2.log" && wait_for swan_gone 5 &&
-	swan_stop "$GW"
+	swan_cstop 2
 '
 
 # 3. The gateway rekeys (charon, rekey_time 3 s, with PFS: its ESP
@@ -282,8 +287,7 @@ test_expect_success 'gateway rekeys: same SPIs, with PFS, replaced SAs gone' '
 	[ "$(swan_raw_child_field dh-group < "$TRASH/look.gw")" = ECP_256 ]
 '
 test_expect_success 'gateway rekeys: the client stops cleanly' '
-	cstop "$TRASH/c3.pid" "$TRASH/c3.log" && wait_for swan_gone 5 &&
-	swan_stop "$GW"
+	swan_cstop 3
 '
 
 # 4. Rekeys by volume: ikeclient with rekey = 0 and lifetime_kilobytes =
@@ -295,27 +299,26 @@ GW=$TRASH/swan4
 test_expect_success 'volume: strongSwan gateway, ikeclient rekey = 0' '
 	swan_gateway "$GW" psk auth=psk psk="$PSK" esp=aes256gcm16 &&
 	swan_start gw "$GW" gateway && swan_load "$GW" &&
-	ikec_swan 4 "rekey = 0" "lifetime_kilobytes = 1024"
+	ikec_swan 6 "rekey = 0" "lifetime_kilobytes = 1024"
 '
 test_expect_success 'volume: 2.8 MB each way, rekeyed, no ping lost' '
 	netns_exec cli ping -q -c 2000 -i 0.002 -s 1400 -W 2 \
-	    -I "$(vip "$TRASH/c4.log")" "$GW_LAN_ADDR" > "$TRASH/ping" &&
+	    -I "$(vip "$TRASH/c6.log")" "$GW_LAN_ADDR" > "$TRASH/ping" &&
 	cat "$TRASH/ping" && grep -F " 0% packet loss" "$TRASH/ping" &&
-	n=$(grep -c "CHILD SA rekeyed: " "$TRASH/c4.log") &&
+	n=$(grep -c "CHILD SA rekeyed: " "$TRASH/c6.log") &&
 	echo "rekeys: $n" && [ "$n" -ge 2 ] &&
-	[ "$(grep -c "nears the end of its volume" "$TRASH/c4.log")" -ge 2 ] &&
-	! grep -q "reached the end of its volume" "$TRASH/c4.log" &&
-	[ "$(cstat "$TRASH/c4.sock" "packets out")" -ge 2000 ] &&
-	[ "$(cstat "$TRASH/c4.sock" "drops out")" = 0 ]
+	[ "$(grep -c "nears the end of its volume" "$TRASH/c6.log")" -ge 2 ] &&
+	! grep -q "reached the end of its volume" "$TRASH/c6.log" &&
+	[ "$(cstat "$TRASH/c6.sock" "packets out")" -ge 2000 ] &&
+	[ "$(cstat "$TRASH/c6.sock" "drops out")" = 0 ]
 '
 test_expect_success 'volume: same SPIs, the replaced SAs gone' '
-	wait_for "swan_settled 4" 20 && cat "$TRASH/look.spis" &&
+	wait_for "swan_settled 6" 20 && cat "$TRASH/look.spis" &&
 	[ "$(grep -c "received DELETE for ESP CHILD_SA" "$GW/charon.log")" \
 	    -ge 2 ]
 '
 test_expect_success 'volume: the client stops cleanly' '
-	cstop "$TRASH/c4.pid" "$TRASH/c4.log" && wait_for swan_gone 5 &&
-	swan_stop "$GW"
+	swan_cstop 6
 '
 
 # 5. charon rekeys the IKE SA (rekey_time 4 s, expiring 30 s later, as a
@@ -339,22 +342,22 @@ test_expect_success 'gateway IKE rekeys: strongSwan, ikeclient ike_rekey = 0' '
 	swan_gateway "$GW" psk auth=psk psk="$PSK" esp=aes256gcm16 \
 	    ike_rekey=4s ike_over=30s &&
 	swan_start gw "$GW" gateway && swan_load "$GW" &&
-	ikec_swan 5 "rekey = 0" "ike_rekey = 0"
+	ikec_swan 7 "rekey = 0" "ike_rekey = 0"
 '
 test_expect_success 'gateway IKE rekeys: the client rekeys, no ping lost' '
 	netns_exec cli ping -q -c $PINGS -i 0.2 -W 2 \
-	    -I "$(vip "$TRASH/c5.log")" "$GW_LAN_ADDR" > "$TRASH/ping" &&
+	    -I "$(vip "$TRASH/c7.log")" "$GW_LAN_ADDR" > "$TRASH/ping" &&
 	cat "$TRASH/ping" && grep -F " 0% packet loss" "$TRASH/ping" &&
-	n=$(cstat "$TRASH/c5.sock" "ike rekeys") && echo "IKE rekeys: $n" &&
+	n=$(cstat "$TRASH/c7.sock" "ike rekeys") && echo "IKE rekeys: $n" &&
 	[ "$n" -ge 2 ] &&
-	[ "$(grep -c "the gateway rekeys IKE SA" "$TRASH/c5.log")" -ge 2 ] &&
-	[ "$(cstat "$TRASH/c5.sock" "full logins")" = 1 ] &&
-	[ "$(cstat "$TRASH/c5.sock" "attempts")" = 1 ]
+	[ "$(grep -c "the gateway rekeys IKE SA" "$TRASH/c7.log")" -ge 2 ] &&
+	[ "$(cstat "$TRASH/c7.sock" "full logins")" = 1 ] &&
+	[ "$(cstat "$TRASH/c7.sock" "attempts")" = 1 ]
 '
 test_expect_success 'gateway IKE rekeys: same SPIs, one IKE SA' '
-	wait_for "swan_ike_settled 5" 20 && cat "$TRASH/look.spis"
+	wait_for "swan_ike_settled 7" 20 && cat "$TRASH/look.spis"
 '
 test_expect_success 'gateway IKE rekeys: the client stops cleanly' '
-	cstop "$TRASH/c5.pid" "$TRASH/c5.log" && wait_for swan_gone 5
+	swan_cstop 7
 '
 test_done
