@@ -49,11 +49,19 @@
 # CPU, such as the receiving side of its own veth sends and TUN writes
 # (the TCP input of an iperf3 end), is charged to it: the same
 # per-packet work for every tunnel, which narrows the ratios between them.
+# M is the whole machine over the same window (/proc/stat): busy CPU
+# seconds per gigabyte, iperf3's TCP stacks and everything else
+# included, and the share of all CPU time that was idle. On a machine
+# this small both tunnel ends and both TCP stacks share the CPUs, so M
+# says what a path costs in all, and its idle share how much of the
+# machine the path left unused (waiting on wakeups, not on work).
 #
 # Then the ratios of issue 7 (ikeclient <-> ikegated, 1 thread, 1 stream,
 # throughput against bare veth, the strongSwan pair and the wireguard-go
-# pair, with their targets) and of issue 4 (gateway B CPU s/GB, ikegated
-# over the strongSwan gateway, same strongSwan client, 1 stream).
+# pair, with their targets), the throughput that path's M would allow if
+# no CPU ever idled (all CPUs divided by M: a bound, not a forecast), and
+# the ratio of issue 4 (gateway B CPU s/GB, ikegated over the strongSwan
+# gateway, same strongSwan client, 1 stream).
 #
 # 22 runs: with the default 10 s the script takes about 4 minutes and the
 # whole `make bench` (ikebench esp first) under 5 on this machine. A path
@@ -139,8 +147,18 @@ json_sum() {
 	    }' "$1"
 }
 
+# machine_ticks: "BUSY IDLE", clock ticks of all CPUs since boot from
+# the first line of /proc/stat: user, nice, system, irq and softirq are
+# busy; idle and iowait are idle; steal (the hypervisor's) is neither.
+machine_ticks() {
+	awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8, $5 + $6; exit }' \
+	    /proc/stat
+}
+
 # Results, one line each: NAME STREAMS DIR BPS BYTES RETR ATICKS BTICKS
-# WALLMS; or NAME na REASON... for a path that could not be measured.
+# WALLMS MBUSY MIDLE (the last two: the whole machine's busy and idle
+# ticks over the run); or NAME na REASON... for a path that could not
+# be measured.
 RES=$TRASH/results
 : > "$RES"
 
@@ -150,7 +168,7 @@ RES=$TRASH/results
 # (client side) and BPID (gateway side) used meanwhile ("-" for none).
 measure() {
 	local name=$1 np=$2 dir=$3 ap=$4 bp=$5 dst=$6 bind=$7 rev=''
-	local out="$TRASH/$name-P$2-$3.json" a0=0 a1=0 b0=0 b1=0 t0 t1
+	local out="$TRASH/$name-P$2-$3.json" a0=0 a1=0 b0=0 b1=0 t0 t1 m0 m1
 	local perfpid='' bytes
 	[ "$dir" = down ] && rev=-R
 	say "$name -P $np $dir: iperf3 -t $DUR to $dst${bind:+ from $bind}"
@@ -161,6 +179,7 @@ measure() {
 		perfpid=$!
 	fi
 	t0=$(date +%s%N)
+	m0=$(machine_ticks) || return 1
 	[ "$ap" = - ] || a0=$(cpu_ticks "$ap") || return 1
 	[ "$bp" = - ] || b0=$(cpu_ticks "$bp") || return 1
 	if ! timeout $((DUR + 30)) ip netns exec "$CLI_NS" iperf3 -J \
@@ -173,6 +192,7 @@ measure() {
 	fi
 	[ "$ap" = - ] || a1=$(cpu_ticks "$ap") || return 1
 	[ "$bp" = - ] || b1=$(cpu_ticks "$bp") || return 1
+	m1=$(machine_ticks) || return 1
 	t1=$(date +%s%N)
 	[ -z "$perfpid" ] || wait "$perfpid"
 	bytes=$(json_sum "$out" sum_received bytes)
@@ -181,7 +201,8 @@ measure() {
 	esac
 	echo "$name $np $dir $(json_sum "$out" sum_received bits_per_second)" \
 	    "$bytes $(json_sum "$out" sum_sent retransmits)" \
-	    $((a1 - a0)) $((b1 - b0)) $(((t1 - t0) / 1000000)) >> "$RES"
+	    $((a1 - a0)) $((b1 - b0)) $(((t1 - t0) / 1000000)) \
+	    $((${m1% *} - ${m0% *})) $((${m1#* } - ${m0#* })) >> "$RES"
 }
 
 # measure_all NAME APID BPID DST [BIND]: 1 and 4 streams, up and down.
@@ -476,6 +497,17 @@ function label(n) {
 function perg(t, b) { return b > 0 ? t / hz / (b / 1e9) : 0 }
 # Percent of one CPU over a window of w milliseconds.
 function pct(t, w) { return w > 0 ? 100 * t / hz / (w / 1000) : 0 }
+# Percent of all CPU time that was idle during run k.
+function idle(k) {
+	return mb[k] + mi[k] > 0 ? 100 * mi[k] / (mb[k] + mi[k]) : 0
+}
+# Bits per second ikeclient <-> ikegated (1 thread, 1 stream, dir) would
+# carry with every CPU busy at the machine cost per byte of that run.
+function bound(dir,    k, c) {
+	k = "ic1 1 " dir
+	c = perg(mb[k], bytes[k])
+	return c > 0 ? 8e9 * ncpu / c : 0
+}
 # Throughput ratio a / b ("n/a" when either is missing).
 function ratio(a, b) {
 	return (a > 0 && b > 0) ? sprintf("%.2fx", a / b) : "n/a"
@@ -495,7 +527,7 @@ $2 == "na" {
 {
 	k = $1 " " $2 " " $3
 	bps[k] = $4; bytes[k] = $5; retr[k] = $6
-	ta[k] = $7; tb[k] = $8; ms[k] = $9
+	ta[k] = $7; tb[k] = $8; ms[k] = $9; mb[k] = $10; mi[k] = $11
 }
 END {
 	printf "ikegate end to end, %s, %s\n", date, host
@@ -508,10 +540,12 @@ END {
 	printf "A, B = the client-side and gateway-side tunnel endpoint " \
 	    "processes: CPU seconds\n"
 	printf "(utime+stime, all threads) per 10^9 bytes received (s/GB), " \
-	    "and %% of one CPU.\n\n"
-	printf "%-29s %1s %-4s %7s %6s %6s %7s %6s %7s %6s\n", "path", "P", \
-	    "dir", "Gbit/s", "x veth", "retr", "A s/GB", "A %cpu", \
-	    "B s/GB", "B %cpu"
+	    "and %% of one CPU.\n"
+	printf "M = the whole machine (/proc/stat): busy CPU seconds per " \
+	    "10^9 bytes, and %% idle.\n\n"
+	printf "%-29s %1s %-4s %7s %6s %6s %7s %6s %7s %6s %6s %4s\n", \
+	    "path", "P", "dir", "Gbit/s", "x veth", "retr", "A s/GB", \
+	    "A %cpu", "B s/GB", "B %cpu", "M s/GB", "idle"
 	split("veth ic1 icN swan wg swik", names, " ")
 	for (i = 1; i <= 6; i++) {
 		n = names[i]
@@ -525,13 +559,14 @@ END {
 			    dir, bps[k] / 1e9, \
 			    (top > 0 ? sprintf("%.3f", bps[k] / top) : "-"), \
 			    retr[k]
-			if (n == "veth") {
-				printf " %7s %6s %7s %6s\n", "-", "-", "-", "-"
-				continue
-			}
-			printf " %7.2f %6.0f %7.2f %6.0f\n", \
-			    perg(ta[k], bytes[k]), pct(ta[k], ms[k]), \
-			    perg(tb[k], bytes[k]), pct(tb[k], ms[k])
+			if (n == "veth")
+				printf " %7s %6s %7s %6s", "-", "-", "-", "-"
+			else
+				printf " %7.2f %6.0f %7.2f %6.0f", \
+				    perg(ta[k], bytes[k]), pct(ta[k], ms[k]), \
+				    perg(tb[k], bytes[k]), pct(tb[k], ms[k])
+			printf " %6.2f %3.0f%%\n", perg(mb[k], bytes[k]), \
+			    idle(k)
 		}
 		if (n in na)
 			printf "%-29s n/a (%s)\n", label(n), na[n]
@@ -546,6 +581,21 @@ END {
 	vs("ic1 1", "swan 1", "vs the strongSwan pair (target >= 15x)")
 	vs("ic1 1", "wg 1", "vs the wireguard-go pair (target >= 10x)")
 	vs("icN 4", "ic1 4", sprintf("4 streams, %d threads vs 1", ncpu))
+	# What the tunnel could carry if no CPU ever idled, at the busy time
+	# per byte measured on the whole machine: the bound a target is met
+	# or missed by, whatever the scheduling.
+	printf "  %-42s", "bound: all CPUs / M s/GB (no CPU idle)"
+	for (d = 1; d <= 2; d++) {
+		dir = d == 1 ? "up" : "down"
+		printf " %4s %7s", dir, (bound(dir) > 0 ? \
+		    sprintf("%.1fG", bound(dir) / 1e9) : "n/a")
+	}
+	printf "\n  %-42s", "the bound vs the strongSwan pair:"
+	for (d = 1; d <= 2; d++) {
+		dir = d == 1 ? "up" : "down"
+		printf " %4s %7s", dir, ratio(bound(dir), bps["swan 1 " dir])
+	}
+	printf "\n"
 	printf "\ngateway CPU s/GB (B), ikegated (1 thread) / strongSwan " \
 	    "gateway, same strongSwan\nclient, 1 stream (issue 4, target " \
 	    "<= 0.20):"
