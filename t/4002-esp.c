@@ -196,6 +196,12 @@ put16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
+static size_t
+get16(const uint8_t *p)
+{
+	return (size_t)p[0] << 8 | p[1];
+}
+
 /* An IPv4 packet of n >= 20 bytes from 10.0.0.s to 10.0.1.d. */
 static void
 mk_v4(uint8_t *p, size_t n, uint8_t s, uint8_t d, unsigned seed)
@@ -852,7 +858,9 @@ malformed(const struct alg *a)
 	struct esp_pkt p;
 	uint64_t seq = 100;
 	size_t align = is_aead(a) ? 4 : 16, n, ptl, full, len, hl, i, k;
+	size_t pad, room, hmin;
 	unsigned bad;
+	int v6;
 	const char *nm = a->name;
 	static const char secret[] = "TOP-SECRET-PAYLOAD";
 	int r;
@@ -1003,6 +1011,71 @@ malformed(const struct alg *a)
 	ok(bad == 0 && drops_sum(&st) == drops_sum(&b) + 2000 &&
 	    st.packets == b.packets,
 	    "%s: 2000 randomly damaged packets dropped and counted", nm);
+	/* An authenticated peer may send any plaintext: random bytes of a
+	 * random aligned length under a valid ICV are each either
+	 * delivered, as the inner packet at the start of that plaintext,
+	 * or dropped and counted; never both, never neither. */
+	esp_sa_stats(in, &b);
+	for (i = 0, k = 0, bad = 0; i < 2000; i++) {
+		ptl = align * (1 + rnd() % (sizeof(pt) / align - 1));
+		for (len = 0; len < ptl; len++)
+			pt[len] = (uint8_t)rnd();
+		/* Half with valid padding and an IPv4 or IPv6 header that
+		 * may fit, sometimes with a byte of it changed, so that
+		 * many reach the checks of the inner packet, and some
+		 * pass them. */
+		if (rnd() % 2) {
+			pad = rnd() % (ptl - 1 < 256 ? ptl - 1 : 256);
+			pt[ptl - 2] = (uint8_t)pad;
+			for (len = 0; len < pad; len++)
+				pt[ptl - 2 - pad + len] = (uint8_t)(len + 1);
+			v6 = rnd() % 2;
+			pt[ptl - 1] = v6 ? 41 : 4;
+			room = ptl - 2 - pad;
+			hmin = v6 ? 40 : 20;
+			if (room >= hmin) {
+				/* Any length that fits, or one within 8
+				 * bytes of the payload's end, either side. */
+				len = rnd() % 2 ? hmin + rnd() % (room - hmin +
+				    1) : room + 8 - rnd() % 17;
+				if (len < hmin)
+					len = hmin;
+				if (v6) {
+					mk_v6(pt, len < room ? len : room, 2, 1,
+					    (unsigned)i);
+					put16(pt + 4, (uint16_t)(len - 40));
+				} else {
+					mk_v4(pt, len < room ? len : room, 2, 1,
+					    (unsigned)i);
+					put16(pt + 2, (uint16_t)len);
+				}
+				if (rnd() % 2)
+					pt[rnd() % hmin] ^=
+					    (uint8_t)(1 + rnd() % 255);
+			}
+		}
+		n = raw_esp(a, &im, 0x5000, seq + 13000 + i, 0, pt, ptl, pkt);
+		memcpy(buf + HEAD, pkt, n);
+		pkt_init(&p, buf, sizeof(buf), HEAD, n);
+		r = esp_open(in, &p);
+		if (r == 0) {
+			/* Exactly the packet its header describes, out of
+			 * the payload before the padding. */
+			k++;
+			len = pt[0] >> 4 == 6 ? 40 + get16(pt + 4) :
+			    get16(pt + 2);
+			bad += p.drop != ESP_DROP_NONE || p.len != len ||
+			    p.len > ptl - 2 - pt[ptl - 2] ||
+			    memcmp(buf + p.off, pt, p.len) != 0;
+		} else
+			bad += p.drop == ESP_DROP_NONE;
+	}
+	esp_sa_stats(in, &st);
+	ok(bad == 0 && drops_sum(&st) - drops_sum(&b) + k == 2000 &&
+	    st.packets == b.packets + k,
+	    "%s: 2000 random authenticated plaintexts: %zu delivered whole, "
+	    "the rest dropped and counted", nm, k);
+	ptl = payload(pt, inner, 40, 0, align, 4);	/* as before */
 	/* The caller looked up the wrong SA: refused, not counted. */
 	n = raw_esp(a, &im, 0x5001, seq + 20000, 0, pt, ptl, pkt);
 	esp_sa_stats(in, &b);
