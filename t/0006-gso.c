@@ -814,7 +814,7 @@ test_coalesce_rules(void)
 	static const size_t grow[] = { 500, 1000, 1000 };
 	struct flow f = mk_flow(0, 0), g = mk_flow(0, 1), f2;
 	uint8_t u[64];
-	size_t n;
+	size_t n, i;
 
 	n = add_flow(0, &f, 0, 1, 1, four, 4, 0);
 	expect_counts("in-order flow: merged", n, COUNTS(4));
@@ -856,28 +856,30 @@ test_coalesce_rules(void)
 	expect_counts("ACK number changes: new super-packet", n,
 	    COUNTS(1, 2, 1));
 
-	/* Window, TTL, timestamp value change: never merged. */
-	f2 = f;
-	f2.win++;
-	n = add_flow(0, &f, 0, 1, 1, four, 1, 0);
-	n = add_flow(n, &f2, 0, 1001, 2, four, 1, 0);
-	f2 = f;
-	f2.ttl--;
-	n = add_flow(n, &f2, 0, 2001, 3, four, 1, 0);
-	f2 = f;
-	f2.tsval++;
-	n = add_flow(n, &f2, 0, 3001, 4, four, 1, 0);
-	expect_counts("window, TTL, timestamp differ: not merged", n,
-	    COUNTS(1, 1, 1, 1));
-	f2 = f;
-	f2.tos = 2;
-	n = add_flow(0, &f, 0, 1, 1, four, 1, 0);
-	n = add_flow(n, &f2, 0, 1001, 2, four, 1, 0);
-	f2 = f;
-	f2.df = 0;
-	n = add_flow(n, &f2, 0, 2001, 3, four, 1, 0);
-	expect_counts("TOS (ECN) and DF differ: not merged", n,
-	    COUNTS(1, 1, 1));
+	/* Window, TTL, timestamp value, TOS, DF: each alone stops a
+	 * merge. The flow alternates between f and a variant differing in
+	 * that field only, so that each packet meets a head that differs
+	 * from it in one field. */
+	n = 0;
+	for (i = 0; i < 5; i++) {
+		f2 = f;
+		if (i == 0)
+			f2.win++;
+		else if (i == 1)
+			f2.ttl--;
+		else if (i == 2)
+			f2.tsval++;
+		else if (i == 3)
+			f2.tos = 2;
+		else
+			f2.df = 0;
+		n = add_flow(n, &f, 0, (uint32_t)(1 + 2000 * i),
+		    (uint16_t)(1 + 2 * i), four, 1, 0);
+		n = add_flow(n, &f2, 0, (uint32_t)(1001 + 2000 * i),
+		    (uint16_t)(2 + 2 * i), four, 1, 0);
+	}
+	expect_counts("window, TTL, timestamp, TOS (ECN), DF each differ: "
+	    "not merged", n, COUNTS(1, 1, 1, 1, 1, 1, 1, 1, 1, 1));
 	f2 = mk_flow(1, 0);
 	f2.label++;
 	n = add_flow(0, &f2, 0, 1, 0, four, 1, 0);
@@ -896,10 +898,11 @@ test_coalesce_rules(void)
 	f2.tos = 4;
 	n = add_flow(n, &f2, 0, 2001, 0, four, 1, 0);
 	f2.tos = 0;
-	f2.ttl--;
 	n = add_flow(n, &f2, 0, 3001, 0, four, 1, 0);
-	expect_counts("IPv6 traffic class, hop limit differ: not merged", n,
-	    COUNTS(2, 1, 1));
+	f2.ttl--;
+	n = add_flow(n, &f2, 0, 4001, 0, four, 1, 0);
+	expect_counts("IPv6 traffic class, then hop limit, differs: not "
+	    "merged", n, COUNTS(2, 1, 1, 1));
 	f2 = mk_flow(1, 0);
 	n = add_flow(0, &f2, 0, 1, 0, four, 3, 1);
 	n = add_flow(n, &f2, 0, 3001, 0, four, 2, 0);
@@ -962,6 +965,17 @@ test_coalesce_rules(void)
 	n = add_flow(n, &f, 0, 2001, 3, four, 2, 0);
 	expect_counts("UDP untouched, TCP around it merged", n,
 	    COUNTS(4, 1, 1));
+
+	/* IPv4 fragments: never merged, the first (MF) nor a later one
+	 * (an offset). Without DF, so that only the fragment bits differ. */
+	f2 = f;
+	f2.df = 0;
+	n = add_flow(0, &f2, 0, 1, 1, four, 4, 0);
+	set16(pk[1] + 6, 0x2000);		/* MF */
+	ref_fix(pk[1], plen_[1]);
+	set16(pk[3] + 6, 0x0001);		/* offset 8 */
+	ref_fix(pk[3], plen_[3]);
+	expect_counts("IPv4 fragments: not merged", n, COUNTS(1, 1, 1, 1));
 
 	/* IPv4 options: never merged (inet_gro_receive takes 20 bytes). */
 	f2 = f;
