@@ -1296,6 +1296,7 @@ seal_errors(void)
 	struct esp_sa_stats st;
 	struct impl im;
 	struct esp_pkt p;
+	uint8_t *big;
 	size_t h, t;
 	int r;
 
@@ -1345,8 +1346,20 @@ seal_errors(void)
 	ok(esp_seal(out, &p) == -E_SYNTAX, "39-byte IPv6: refused");
 	pkt_init(&p, buf, sizeof(buf), h, 0);
 	ok(esp_seal(out, &p) == -E_SYNTAX, "empty: refused");
+	/* One byte over the largest IP packet, room enough around it. */
+	if ((big = malloc(h + ESP_INNER_MAX + 1 + t)) == NULL)
+		abort();
+	mk_v4(big + h, 100, 2, 1, 0);
+	pkt_init(&p, big, h + ESP_INNER_MAX + 1 + t, h, ESP_INNER_MAX + 1);
+	ok(esp_seal(out, &p) == -E_SYNTAX && p.drop == ESP_DROP_INNER,
+	    "IPv4 over ESP_INNER_MAX: refused");
+	mk_v6(big + h, 100, 2, 1, 0);
+	pkt_init(&p, big, h + ESP_INNER_MAX + 1 + t, h, ESP_INNER_MAX + 1);
+	ok(esp_seal(out, &p) == -E_SYNTAX && p.drop == ESP_DROP_INNER,
+	    "IPv6 over ESP_INNER_MAX: refused");
+	free(big);
 	esp_sa_stats(out, &st);
-	ok(st.drops[ESP_DROP_NOROOM] == 2 && st.drops[ESP_DROP_INNER] == 4 &&
+	ok(st.drops[ESP_DROP_NOROOM] == 2 && st.drops[ESP_DROP_INNER] == 6 &&
 	    st.packets == 1, "seal drops counted by reason");
 	/* Wrong direction, inconsistent descriptor: not counted. */
 	mk_v4(buf + h, 100, 2, 1, 0);
@@ -1356,7 +1369,7 @@ seal_errors(void)
 	pkt_init(&p, buf, 50, h, 100);
 	ok(esp_seal(out, &p) == -E_INVAL, "span past cap: refused");
 	esp_sa_stats(out, &st);
-	ok(drops_sum(&st) == 6, "programming errors are not counted drops");
+	ok(drops_sum(&st) == 8, "programming errors are not counted drops");
 	esp_sa_free(out);
 	esp_sa_free(in);
 }
