@@ -166,6 +166,16 @@ forged(void)
 	is_int(replay_check(&w, 55, &a), 0, "55 checked");
 	is_int(recv_lo(&w, 55 + W + 10, NULL), 0, "window moves far");
 	is_int(replay_commit(&w, a), -E_RANGE, "55 fell out before commit");
+	/* ... by exactly one: its ring bit is the spare word's, which
+	 * stands for numbers REPLAY_BITS ahead; it must stay clear. */
+	replay_init(&w, 0);
+	is_int(recv_lo(&w, 70, NULL), 0, "70 in a fresh window");
+	is_int(replay_check(&w, 71, &a), 0, "71 checked");
+	is_int(recv_lo(&w, 71 + W, NULL), 0, "the window moves to 71 + W");
+	is_int(replay_commit(&w, a), -E_RANGE,
+	    "71, exactly W below the top, refused at commit");
+	is_int(recv_lo(&w, 71 + REPLAY_BITS, NULL), 0,
+	    "71 + REPLAY_BITS, the same ring bit, still new");
 	is_int(replay_commit(&w, (uint64_t)1 << 32), -E_RANGE,
 	    "no 33-bit number without ESN");
 }
@@ -213,6 +223,15 @@ esn(void)
 	    "Seql = Bl - 1 passes the check");
 	is_int(s, top - W + ((uint64_t)1 << 32),
 	    "...inferred in the next epoch (RFC 4303 A2.2)");
+
+	/* The boundary between the cases, Tl = W - 1 (Bl = 0), past the
+	 * first epoch: case A, so every Seql is this epoch's. */
+	top = ((uint64_t)1 << 32) + W - 1;
+	replay_init_at(&w, 1, top);
+	is_int(replay_check(&w, (uint32_t)W, &s), 0, "Tl = W - 1: next one");
+	is_int(s, top + 1, "...in this epoch, not the previous");
+	is_int(replay_check(&w, 0, &s), 0, "Tl = W - 1: Seql 0 = Bl");
+	is_int(s, (uint64_t)1 << 32, "...in this epoch (the oldest)");
 
 	/* Case B before any epoch: there is no previous one. */
 	replay_init_at(&w, 1, 10);
