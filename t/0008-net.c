@@ -1,8 +1,10 @@
 /*
  * 0008-net.c: core/net on loopback (127.0.0.1, ports the kernel picks).
  *  - The loop's own sockets: IKE on the IKE port, and on the NAT-T port
- *    the RFC 3948 2.2 demultiplexing (non-ESP marker, keepalive, ESP),
- *    ESP sent back with net_send_esp.
+ *    the RFC 3948 2.2 demultiplexing (non-ESP marker, keepalive: the one
+ *    byte 0xff, not ESP whose SPI begins with it; under 4 bytes: short),
+ *    ESP sent back with net_send_esp; a datagram over the slot dropped
+ *    whole as truncated, one that fills it delivered.
  *  - Worker sockets: two data-plane threads, each with its own libuv loop
  *    and socket in one SO_REUSEPORT group. Many clients (one 4-tuple
  *    each) send ESP, IKE and keepalives to the NAT-T port: every ESP
@@ -185,12 +187,13 @@ on_ike(void *arg, struct span d, const struct net_path *p)
 	}
 }
 
-/* The loop's own ESP (no workers): counted and echoed. The IKE callback
- * gets the same argument: seen comes first. */
+/* The loop's own ESP (no workers): counted and echoed, but for ESP whose
+ * SPI begins with 0xff, only counted. The IKE callback gets the same
+ * argument: seen comes first. */
 struct classic {
 	struct seen	 s;
 	struct net	*net;
-	int		 esp, bad;
+	int		 esp, bad, ff;
 };
 
 static void
@@ -198,17 +201,23 @@ on_esp_classic(void *arg, uint8_t *const *pkts, const size_t *lens,
     const struct net_path *const *paths, size_t n)
 {
 	struct classic *c = arg;
+	const struct net_path *pp[NET_ESP_BATCH];
 	struct span sp[NET_ESP_BATCH];
-	size_t i;
+	size_t i, k = 0;
 
 	for (i = 0; i < n; i++) {
+		if (lens[i] == ESP_LEN && pkts[i][0] == 0xff) {
+			c->ff++;
+			continue;
+		}
 		if (esp_ok(pkts[i], lens[i]) && paths[i]->natt)
 			c->esp++;
 		else
 			c->bad++;
-		sp[i] = span_make(pkts[i], lens[i]);
+		pp[k] = paths[i];
+		sp[k++] = span_make(pkts[i], lens[i]);
 	}
-	if (net_send_esp(c->net, paths, sp, n) != n)
+	if (k > 0 && net_send_esp(c->net, pp, sp, k) != k)
 		c->bad++;
 }
 
@@ -391,13 +400,13 @@ classic_done(void *arg)
 {
 	struct classic *c = arg;
 
-	return c->s.ike_total >= 2 && c->esp + c->bad >= 1;
+	return c->s.ike_total >= 3 && c->esp + c->bad + c->ff >= 2;
 }
 
 static void
 test_classic(void)
 {
-	static uint8_t b[2048];
+	static uint8_t b[NET_SLOT + 1];
 	struct net_config nc = loopback_cfg(0);
 	struct net_ops ops;
 	struct net_stats st;
@@ -427,29 +436,44 @@ test_classic(void)
 	is_int(send_to(fd, nat_port, b, len), 0, "classic: IKE to NAT-T");
 	b[0] = 0xff;
 	is_int(send_to(fd, nat_port, b, 1), 0, "classic: keepalive");
-	b[0] = b[1] = 0;
+	b[0] = b[1] = b[2] = 0;
 	is_int(send_to(fd, nat_port, b, 2), 0, "classic: 2 bytes (short)");
+	is_int(send_to(fd, nat_port, b, 3), 0, "classic: 3 bytes (short)");
+	/* RFC 3948 2.3: a keepalive is the one byte 0xff; ESP whose SPI
+	 * begins with 0xff is ESP. */
+	len = mk_esp(b, 3);
+	b[0] = 0xff;
+	is_int(send_to(fd, nat_port, b, len), 0, "classic: ESP, SPI 0xff...");
 	len = mk_esp(b, 3);
 	is_int(send_to(fd, nat_port, b, len), 0, "classic: ESP");
-	/* On the IKE port everything is IKE: no marker. */
+	/* On the IKE port everything is IKE: no marker. A datagram larger
+	 * than a slot is dropped whole, not cut short; one that fills the
+	 * slot exactly arrives (bad for on_ike: not IKE-shaped). */
+	memset(b, 0x49, NET_SLOT + 1);
+	is_int(send_to(fd, port, b, NET_SLOT + 1), 0, "classic: a datagram "
+	    "one byte over the slot to the IKE port");
+	is_int(send_to(fd, port, b, NET_SLOT), 0, "classic: one that fills "
+	    "the slot");
 	len = mk_ike(b, 1, 2);
 	is_int(send_to(fd, port, b + 4, len - 4), 0, "classic: IKE to the "
 	    "IKE port");
 	run_until(&loop, classic_done, &c);
 	net_get_stats(c.net, &st);
-	ok(c.s.ike[0] == 1 && c.s.ike_total == 2, "classic: IKE from both "
+	ok(c.s.ike[0] == 1 && c.s.ike_total == 3, "classic: IKE from both "
 	    "ports, marker stripped");
-	/* on_ike wants the NAT-T port as local port: the one from the IKE
-	 * port is counted as "bad" by that check, and only that one. */
-	is_int(c.s.ike_bad, 1, "classic: the IKE-port message has natt 0");
+	/* on_ike wants the NAT-T port as local port: the ones from the IKE
+	 * port are counted as "bad" by that check, and only those. */
+	is_int(c.s.ike_bad, 2, "classic: the IKE-port messages have natt 0");
 	ok(c.esp == 1 && c.bad == 0, "classic: ESP to the callback, echoed");
-	ok(st.rx_ike == 2 && st.rx_keepalive == 1 && st.rx_esp == 1 &&
-	    st.drop_short == 1 && st.tx_esp == 1, "classic: counted (ike "
-	    "%llu keepalive %llu esp %llu short %llu)",
-	    (unsigned long long)st.rx_ike,
+	is_int(c.ff, 1, "classic: ESP with an SPI of 0xff... is ESP");
+	ok(st.rx_ike == 3 && st.rx_keepalive == 1 && st.rx_esp == 2 &&
+	    st.drop_short == 2 && st.drop_truncated == 1 && st.tx_esp == 1,
+	    "classic: counted (ike %llu keepalive %llu esp %llu short %llu "
+	    "truncated %llu)", (unsigned long long)st.rx_ike,
 	    (unsigned long long)st.rx_keepalive,
 	    (unsigned long long)st.rx_esp,
-	    (unsigned long long)st.drop_short);
+	    (unsigned long long)st.drop_short,
+	    (unsigned long long)st.drop_truncated);
 	len = recv_one(fd, b, sizeof(b), &from, 2000);
 	ok(len == ESP_LEN && from == nat_port && esp_ok(b, len),
 	    "classic: the ESP echo comes from the NAT-T port");
