@@ -3,6 +3,7 @@
  * the same fields, and re-encodes to the same bytes. */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "core/buf.h"
@@ -742,6 +743,62 @@ test_names(void)
 	    "check of an unknown type");
 }
 
+/* The payload body written as hex text h (at most 2 KB), decoded into a
+ * static buffer. */
+static struct span
+body_of(const char *h)
+{
+	static uint8_t raw[2048];
+
+	return span_make(raw, tap_unhex(h, raw, sizeof(raw)));
+}
+
+/* The caps and rules that keep a payload from the network inside the
+ * fixed arrays and the RFC, at the payload decoders themselves (the
+ * message checks of t/2003 stop most of these earlier). */
+static void
+test_limits(void)
+{
+	static char h[1024 * 3];
+	static struct ike_pld_sa sa;
+	static struct ike_pld_ts ts;
+	static struct ike_pld_cp cp;
+	size_t n, i;
+
+	is_int(ike_pld_parse_sa(body_of(""), &sa), -E_SYNTAX,
+	    "SA: empty body");
+	is_int(ike_pld_parse_sa(body_of("00 00 0014 01 01 04 01 01020304"
+	    "00 00 0008 04 00 0013"), &sa), -E_RANGE,
+	    "SA: IKE proposal with a 4-byte SPI");
+	/* 3.3.1: Last Substruc is 0 or 2; 1 is neither. */
+	is_int(ike_pld_parse_sa(body_of("02 00 0010 01 01 00 01"
+	    "00 00 0008 04 00 0013 00 00 0010 02 01 00 01"
+	    "00 00 0008 04 00 0013"), &sa), 0, "SA: two proposals");
+	is_int(ike_pld_parse_sa(body_of("01 00 0010 01 01 00 01"
+	    "00 00 0008 04 00 0013 00 00 0010 02 01 00 01"
+	    "00 00 0008 04 00 0013"), &sa), -E_SYNTAX,
+	    "SA: 'more' marker 1");
+
+	/* IKE_PLD_MAX_TS selectors fit, one more does not. */
+	for (n = IKE_PLD_MAX_TS; n <= IKE_PLD_MAX_TS + 1; n++) {
+		snprintf(h, sizeof(h), "%02zx 000000", n);
+		for (i = 0; i < n; i++)
+			strcat(h, "07 00 0010 0000 ffff 0a000000 0a0000ff");
+		is_int(ike_pld_parse_ts(body_of(h), &ts),
+		    n > IKE_PLD_MAX_TS ? -E_TOOMANY : 0,
+		    "TS: %zu selectors", n);
+	}
+	/* The same for the attributes of a CP payload. */
+	for (n = IKE_PLD_MAX_CP_ATTRS; n <= IKE_PLD_MAX_CP_ATTRS + 1; n++) {
+		snprintf(h, sizeof(h), "01 000000");
+		for (i = 0; i < n; i++)
+			strcat(h, "0003 0000");
+		is_int(ike_pld_parse_cp(body_of(h), &cp),
+		    n > IKE_PLD_MAX_CP_ATTRS ? -E_TOOMANY : 0,
+		    "CP: %zu attributes", n);
+	}
+}
+
 int
 main(void)
 {
@@ -762,6 +819,7 @@ main(void)
 	test_eap();
 	test_chain();
 	test_names();
+	test_limits();
 	buf_free(b);
 	return done_testing();
 }
