@@ -572,6 +572,15 @@ test_split_bad(void)
 	is_int(gso_split_init(&s, &h0, sbuf, len, 2048), -E_SYNTAX,
 	    "IP version 3: E_SYNTAX");
 
+	/* USO: the UDP header must be whole too. */
+	len = mk_udp(sbuf, &f, 1, pay, 3000);
+	to_super(sbuf, len, 1200, &h);
+	is_int(gso_split_init(&s, &h, sbuf, len, 2048), 0, "USO: fine whole");
+	is_int(gso_split_init(&s, &h, sbuf, 27, 2048), -E_SYNTAX,
+	    "USO: truncated UDP header: E_SYNTAX");
+	is_int(gso_split_init(&s, &h, sbuf, 28, 2048), -E_SYNTAX,
+	    "USO: UDP header only, no payload: E_SYNTAX");
+
 	len = mk_tcp(sbuf, &f6, 1, 0, TCP_ACK, pay, 5000);
 	to_super(sbuf, len, 1400, &h0);
 	sbuf[6] = 0;			/* hop-by-hop options header */
