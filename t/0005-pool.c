@@ -314,6 +314,7 @@ test_sticky(void)
 static void
 test_cidr(void)
 {
+	static char longspec[129];
 	struct pool *p;
 	struct pool_addr a;
 
@@ -392,6 +393,11 @@ test_cidr(void)
 	    "spec: spaces");
 	is_int(pool_add_spec(p, "host.example"), -E_SYNTAX, "spec: a name");
 	is_int(pool_add_spec(p, "10.0.0.0/8/8"), -E_SYNTAX, "spec: two /");
+	/* Longer than any address range can be: refused before it is
+	 * copied into the parser's fixed buffer. */
+	memset(longspec, '1', sizeof(longspec) - 1);
+	longspec[sizeof(longspec) - 1] = '\0';
+	is_int(pool_add_spec(p, longspec), -E_SYNTAX, "spec: 128 characters");
 	ok(pool_alloc(p, "u", &a) == -E_AGAIN, "nothing was added");
 	pool_free(p);
 }
