@@ -1422,9 +1422,10 @@ p_split(struct ctx *c, struct inst *in, const struct key *k, const char *v)
 			    addr_cmp(&p->split[j].addr, &pf.addr) == 0)
 				return bad(c, k, v, "%s is listed twice",
 				    quote(q, sizeof(q), t[i].p, t[i].len));
-		if (p->nsplit >= CFG_MAX_LIST)
-			return bad(c, k, v, "more than %d networks",
-			    CFG_MAX_LIST);
+		if (p->nsplit >= CFG_MAX_SPLIT)
+			return bad(c, k, v, "more than %d networks (each is "
+			    "an attribute of the configuration reply and a "
+			    "traffic selector)", CFG_MAX_SPLIT);
 		if ((x = reallocarray(p->split, p->nsplit + 1,
 		    sizeof(*x))) == NULL) {
 			nomem(c);

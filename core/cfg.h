@@ -43,6 +43,11 @@
 /* Most entries in one list value (dns) and in repeatable lists. */
 #define CFG_MAX_DNS		8
 #define CFG_MAX_LIST		256
+/* Most split_include networks of a policy. Each is an attribute of the
+ * CFG_REPLY and a TSr selector, and a payload carries at most 64 of
+ * either (IKE_PLD_MAX_CP_ATTRS, IKE_PLD_MAX_TS); core/ike_cp.c checks
+ * that the other attributes of a reply fit beside them. */
+#define CFG_MAX_SPLIT		48
 /* Most data-plane threads (dataplane_threads); each owns a TUN queue. */
 #define CFG_THREADS_MAX		64
 /* rx_coalesce_usecs: its default and its most. */

@@ -162,6 +162,11 @@ add_sel(struct child_sa_sel *v, size_t *n, const struct child_sa_sel *s)
 	return 0;
 }
 
+/* Each split network is a TSr selector when the client asks for a whole
+ * family, as clients do. */
+_Static_assert(CFG_MAX_SPLIT <= CHILD_SA_MAX_TS,
+    "every split network of a policy must fit in TSr");
+
 /*
  * Our side of one payload: the client's addresses (TSi), or the split
  * networks, or the full address space of both families (TSr).

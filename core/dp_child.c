@@ -25,6 +25,9 @@
 
 _Static_assert(DP_VIPS_MAX <= ESP_DST_MAX,
     "an outbound SA must have room for every inner address");
+/* Every selector of a CHILD SA fits its inbound ESP SA. */
+_Static_assert(CHILD_SA_MAX_TS <= ESP_TS_MAX,
+    "an ESP SA must hold the selectors of a CHILD SA");
 
 static void gc_arm(struct dp *);
 
@@ -190,7 +193,8 @@ dp_child_up(struct dp *dp, const struct child_sa *c,
 		return -E_INVAL;
 	if (c->replaces != 0 && child_find(dp, c->replaces) == NULL)
 		return -E_NOENT;
-	/* Every selector must be enforced; refuse rather than drop some. */
+	/* Every selector must be enforced; refuse rather than drop some
+	 * (with CHILD_SA_MAX_TS <= ESP_TS_MAX, only a caller's bug). */
 	if (c->ts.ni > ESP_TS_MAX || c->ts.nr > ESP_TS_MAX)
 		return -E_TOOMANY;
 	if ((ch = calloc(1, sizeof(*ch))) == NULL)

@@ -89,10 +89,11 @@ struct esp_sa {
 	void				*hook_arg;
 	void				*user;
 	struct esp_sa_stats		 st;
+	/* In the SA's own allocation, sized to what it was given. */
 	size_t				 nts;
-	struct esp_ts			 ts[ESP_TS_MAX];
+	struct esp_ts			*ts;
 	size_t				 ndts;
-	struct esp_ts			 dts[ESP_TS_MAX];
+	struct esp_ts			*dts;
 	size_t				 nkey;		/* 1 in, ndst out */
 	struct sa_key			 key[ESP_DST_MAX];
 	unsigned			 member;	/* MEMB_* */
@@ -745,7 +746,7 @@ int
 esp_sa_new(const struct esp_sa_params *p, struct esp_sa **out)
 {
 	struct esp_sa tmp, *sa = NULL;
-	size_t ckey = 0, mkey = 0, head, csz, msz, pool, total, i;
+	size_t ckey = 0, mkey = 0, head, tsz, csz, msz, pool, total, i;
 	int r = -E_INTERNAL;
 
 	*out = NULL;
@@ -756,11 +757,12 @@ esp_sa_new(const struct esp_sa_params *p, struct esp_sa **out)
 	if ((r = pick_xforms(&tmp, p, &ckey, &mkey)) != 0)
 		goto out;
 	head = ROUND_CTX(sizeof(*sa));
+	tsz = ROUND_CTX((p->nts + p->ndts) * sizeof(struct esp_ts));
 	csz = ROUND_CTX(tmp.kind == KIND_AEAD ? tmp.aead->ctx_size :
 	    tmp.cipher->ctx_size);
 	msz = tmp.kind == KIND_CBC ? ROUND_CTX(tmp.mac->ctx_size) : 0;
 	pool = tmp.kind == KIND_CBC && p->dir == ESP_OUT ? IVPOOL_LEN : 0;
-	total = head + csz + msz + ROUND_CTX(pool);
+	total = head + tsz + csz + msz + ROUND_CTX(pool);
 	if ((sa = aligned_alloc(XFORM_CTX_ALIGN, total)) == NULL) {
 		r = -E_NOMEM;
 		goto out;
@@ -787,10 +789,12 @@ esp_sa_new(const struct esp_sa_params *p, struct esp_sa **out)
 	sa->hook = p->hook;
 	sa->hook_arg = p->hook_arg;
 	sa->user = p->user;
+	sa->ts = (struct esp_ts *)(void *)((uint8_t *)sa + head);
 	sa->nts = p->nts;
-	memcpy(sa->ts, p->ts, sizeof(sa->ts));
+	memcpy(sa->ts, p->ts, p->nts * sizeof(*sa->ts));
+	sa->dts = sa->ts + p->nts;
 	sa->ndts = p->ndts;
-	memcpy(sa->dts, p->dts, sizeof(sa->dts));
+	memcpy(sa->dts, p->dts, p->ndts * sizeof(*sa->dts));
 	if (p->dir == ESP_IN) {
 		sa->nkey = 1;
 		sa->key[0].sa = sa;
@@ -805,11 +809,11 @@ esp_sa_new(const struct esp_sa_params *p, struct esp_sa **out)
 				memset(sa->key[i].a.a + 4, 0, 12);
 		}
 	}
-	sa->cctx = (uint8_t *)sa + head;
+	sa->cctx = (uint8_t *)sa + head + tsz;
 	if (msz > 0)
 		sa->mctx = (uint8_t *)sa->cctx + csz;
 	if (pool > 0)
-		sa->ivpool = (uint8_t *)sa + head + csz + msz;
+		sa->ivpool = (uint8_t *)sa->cctx + csz + msz;
 
 	/* Each op pointer is set just before its init, so that esp_sa_free
 	 * runs cleanup only on contexts that init saw (cleanup is safe

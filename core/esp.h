@@ -65,9 +65,11 @@
 #define ESP_NH_IPV4	4
 #define ESP_NH_IPV6	41
 #define ESP_NH_NONE	59
-/* Traffic selector ranges an inbound SA keeps for each of its checks
- * (inner source, inner destination): scanned per packet, so small. */
-#define ESP_TS_MAX	16
+/* Traffic selector ranges an inbound SA may keep for each of its checks
+ * (inner source, inner destination): as many as one TS payload carries
+ * (a gateway's TSr holds one per split network). An SA stores only those
+ * it was given, and scans them per packet in order. */
+#define ESP_TS_MAX	64
 /* Inner addresses one outbound SA can be found under in a table: a
  * dual-stack client has an IPv4 and an IPv6 address (RFC 7296 3.15.1),
  * with room to spare. */

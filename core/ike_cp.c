@@ -25,6 +25,14 @@ static const uint16_t supported[] = {
 };
 #define NSUPPORTED	(sizeof(supported) / sizeof(supported[0]))
 
+/* A reply's attributes besides the split networks: the IPv4 address and
+ * netmask, the IPv6 address, the DNS servers, the domain, our version,
+ * SUPPORTED_ATTRIBUTES and the two of session resumption. With as many
+ * split networks as a policy may list, a reply always fits. */
+#define REPLY_FIXED_MAX	(3 + CFG_MAX_DNS + 3 + 2)
+_Static_assert(CFG_MAX_SPLIT + REPLY_FIXED_MAX <= IKE_PLD_MAX_CP_ATTRS,
+    "a CFG_REPLY with CFG_MAX_SPLIT networks must fit a CP payload");
+
 static int
 all_zero(const uint8_t *p, size_t n)
 {

@@ -575,6 +575,40 @@ static const struct bad {
 	    "duplicate section [user u] (first at line 1)" },
 };
 
+/* split_include takes CFG_MAX_SPLIT networks, as many as a configuration
+ * reply and a TSr carry beside the rest, and refuses one more on the
+ * line that adds it. */
+static void
+test_split_max(void)
+{
+	char *text, *out, *p;
+	unsigned nerr, n;
+	size_t len;
+	int rc;
+
+	for (n = CFG_MAX_SPLIT; n <= CFG_MAX_SPLIT + 1; n++) {
+		len = strlen(TAIL) + 64 + 40 * (size_t)n;
+		if ((text = malloc(len)) == NULL)
+			exit(1);
+		p = text + sprintf(text, "[policy x]\npool = tailpool\n");
+		for (unsigned i = 0; i < n; i++)
+			p += sprintf(p, "split_include = 198.18.%u.0/24\n", i);
+		strcpy(p, TAIL);
+		out = load("split.ini", text, &rc, &nerr, NULL);
+		if (n == CFG_MAX_SPLIT)
+			ok(rc == 0 && nerr == 0, "%u split networks taken", n);
+		else
+			ok(rc == -E_CONFIG && nerr == 1 &&
+			    has(out, "split.ini:51: split_include") &&
+			    has(out, "more than 48 networks"),
+			    "%u split networks: line 51 refused", n);
+		if (rc != (n == CFG_MAX_SPLIT ? 0 : -E_CONFIG))
+			diag("rc %d, %u errors, got: %s", rc, nerr, out);
+		free(out);
+		free(text);
+	}
+}
+
 static void
 test_bad(void)
 {
@@ -980,6 +1014,7 @@ main(void)
 	test_example();
 	test_defaults();
 	test_bad();
+	test_split_max();
 	test_esp_volume();
 	test_many();
 	test_gateway_numbers();
