@@ -95,13 +95,14 @@ client_parse(struct client *cl, struct span in, uint8_t *op, struct span *d)
 	return 0;
 }
 
+static int client_response(struct client *, struct buf *);
+
 /* Answers a Challenge request with a Response into out. */
 static int
 client_challenge(struct client *cl, struct span in, struct buf *out)
 {
-	struct span d, v[5];
-	uint8_t op, vsize, hdr[4], zero[8], flags = 0;
-	int i;
+	struct span d;
+	uint8_t op, vsize;
 
 	if (client_parse(cl, in, &op, &d) != 0 ||
 	    op != EAP_MSCHAPV2_OP_CHALLENGE ||
@@ -109,6 +110,18 @@ client_challenge(struct client *cl, struct span in, struct buf *out)
 	    span_copy(&d, cl->auth_chal, 16) != 0 ||
 	    !span_eq(d, span_str(SERVER_NAME)))
 		return -1;
+	return client_response(cl, out);
+}
+
+/* A Response to the challenge cl last read, with cl's password, under
+ * cl's current Identifier and MS-CHAPv2-ID, into out. */
+static int
+client_response(struct client *cl, struct buf *out)
+{
+	struct span v[5];
+	uint8_t vsize, hdr[4], zero[8], flags = 0;
+	int i;
+
 	for (i = 0; i < 16; i++)
 		cl->peer_chal[i] = (uint8_t)(0xc0 + i);
 	if (eap_mschapv2_nt_hash(span_str(cl->password), cl->nt_hash) != 0 ||
@@ -365,6 +378,7 @@ check_failure(const char *user, const char *pw, struct buf *fail,
 	struct eap_mschapv2 *s = server();
 	struct client cl = { user, pw, 0, 0, { 0 }, { 0 }, { 0 }, { 0 } };
 	struct buf *ack = buf_new(10), *bad = buf_new(10), *r = buf_new(100);
+	struct buf *again = buf_new(1500);
 	enum eap_mschapv2_status st = EAP_MSCHAPV2_SUCCESS;
 	struct span v = span_make("\x03", 1);
 	uint8_t msk[64];
@@ -388,6 +402,13 @@ check_failure(const char *user, const char *pw, struct buf *fail,
 	    1), 0, "build");
 	is_int(eap_mschapv2_process(s, buf_span(bad), r, &st), -E_STATE,
 	    "%s: Success response refused after Failure", user);
+	/* One guess per conversation: a second Response, even with the
+	 * right password, is refused. */
+	cl.password = "alice-secret";
+	is_int(client_response(&cl, again), 0, "build");
+	is_int(eap_mschapv2_process(s, buf_span(again), r, &st), -E_STATE,
+	    "%s: a second Response refused after Failure", user);
+	is_int(buf_len(r), 0, "%s: ... and nothing answered", user);
 	is_int(client_ack(&cl, EAP_MSCHAPV2_OP_FAILURE, ack), 0, "ack");
 	is_int(eap_mschapv2_process(s, buf_span(ack), r, &st), 0,
 	    "%s: Failure response", user);
@@ -399,6 +420,7 @@ check_failure(const char *user, const char *pw, struct buf *fail,
 	eap_mschapv2_free(s);
 	buf_free(ack);
 	buf_free(bad);
+	buf_free(again);
 	buf_free(r);
 }
 
