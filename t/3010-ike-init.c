@@ -2000,6 +2000,10 @@ t_prop_units(void)
 	sa.prop[1] = sa.prop[0];
 	is_int(ike_prop_accept_ike(pv, 1, &sa, &acc), -E_NOENT,
 	    "accept ike: two proposals");
+	sa = reply;
+	sa.prop[0].proto = IKE_PROTO_ESP;
+	is_int(ike_prop_accept_ike(pv, 1, &sa, &acc), -E_NOENT,
+	    "accept ike: an ESP proposal");
 	ok(ike_prop_offers_group(pv, 1, XFORM_DH_ECP256) &&
 	    !ike_prop_offers_group(pv, 1, XFORM_DH_ECP384),
 	    "offers_group");
@@ -2046,6 +2050,15 @@ t_prop_units(void)
 	sa.prop[0].nxf++;
 	is_int(ike_prop_accept_esp(&esp, &sa, &eacc), -E_NOENT,
 	    "accept esp: a D-H transform (1.2)");
+	/* The answer must be for the protocol asked and carry its SPI. */
+	sa = reply;
+	sa.prop[0].proto = IKE_PROTO_AH;
+	is_int(ike_prop_accept_esp(&esp, &sa, &eacc), -E_NOENT,
+	    "accept esp: an AH proposal");
+	sa = reply;
+	sa.prop[0].spi.len = 0;
+	is_int(ike_prop_accept_esp(&esp, &sa, &eacc), -E_NOENT,
+	    "accept esp: no SPI");
 	/* The decoded payloads point into these. */
 	for (i = 0; i < nkeep; i++)
 		buf_free(kept[i]);
