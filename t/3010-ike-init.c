@@ -2229,6 +2229,20 @@ t_mschapv2_peer(void)
 		abort();
 	is_int(eap_mschapv2_peer_new(span_str("User"), hash, rfc_rand, &p), 0,
 	    "peer: created");
+	/* Before our Response there is nothing for a server to prove: a
+	 * Success (here with the all-zero authenticator a peer that never
+	 * answered holds) or a Failure is out of turn, and changes nothing. */
+	req = ms_req(3, EAP_MSCHAPV2_OP_SUCCESS, span_str("S=0000000000"
+	    "000000000000000000000000000000"));
+	is_int(eap_mschapv2_peer_process(p, buf_span(req), out, &st), -E_STATE,
+	    "peer: Success before any Challenge refused");
+	buf_free(req);
+	req = ms_req(3, EAP_MSCHAPV2_OP_FAILURE, span_str("E=691 R=0"));
+	is_int(eap_mschapv2_peer_process(p, buf_span(req), out, &st), -E_STATE,
+	    "peer: Failure before any Challenge refused");
+	buf_free(req);
+	ok(buf_len(out) == 0 && eap_mschapv2_peer_msk(p, msk) == -E_STATE,
+	    "peer: ... nothing answered, no MSK");
 	req = ms_req(3, EAP_MSCHAPV2_OP_CHALLENGE, span_make(chal, 17));
 	ok(eap_mschapv2_peer_process(p, buf_span(req), out, &st) == 0 &&
 	    st == EAP_MSCHAPV2_PEER_CONTINUE &&
