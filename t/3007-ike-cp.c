@@ -372,11 +372,65 @@ test_minimal_and_errors(void)
 	is_int(back.nattr, 64, "... address and 63 subnets");
 }
 
+/* The fullest reply a policy can make: a request for every attribute
+ * the gateway answers, both addresses, CFG_MAX_DNS servers of both
+ * families, a domain, the two resumption attributes and CFG_MAX_SPLIT
+ * networks. It must fit one CP payload (REPLY_FIXED_MAX in ike_cp.c
+ * counts the attributes besides the networks). */
+static void
+test_fullest(void)
+{
+	static struct ike_pld_cp back;
+	struct ike_cp_req req;
+	struct cfg_policy pol;
+	struct cfg_prefix split[CFG_MAX_SPLIT];
+	struct ike_cp_assign a;
+	struct ike_pld_cp_attr ex[2];
+	struct pool_addr v4 = addr("10.0.0.1"), v6 = addr("2001:db8::1");
+	struct span body;
+	size_t i;
+
+	/* IP4_ADDRESS, IP4_NETMASK, IP4_DNS, APPLICATION_VERSION,
+	 * IP6_ADDRESS, IP6_DNS, SUPPORTED_ATTRIBUTES, all empty. */
+	is_int(load("01000000 00010000 00020000 00030000 00070000"
+	    "00080000 000a0000 000e0000"), 0, "fullest: request decodes");
+	is_int(ike_cp_parse_req(&cp, NULL, 0, &req), 0, "fullest: request");
+	memset(&pol, 0, sizeof(pol));
+	for (i = 0; i < CFG_MAX_DNS; i++)
+		pol.dns[i] = caddr(i % 2 ? "2001:db8::53" : "198.51.100.53");
+	pol.ndns = CFG_MAX_DNS;
+	pol.domain = "example.test";
+	for (i = 0; i < CFG_MAX_SPLIT; i++) {
+		memset(&split[i], 0, sizeof(split[i]));
+		split[i].addr.family = AF_INET;
+		split[i].addr.a[0] = 198;
+		split[i].addr.a[1] = 18;
+		split[i].addr.a[2] = (uint8_t)i;
+		split[i].len = 24;
+	}
+	pol.split = split;
+	pol.nsplit = CFG_MAX_SPLIT;
+	memset(&a, 0, sizeof(a));
+	a.v4 = &v4;
+	a.v6 = &v6;
+	ex[0].type = 24576;
+	ex[0].value = span_str("session-id");
+	ex[1].type = 24577;
+	ex[1].value = span_str("token");
+	a.extra = ex;
+	a.nextra = 2;
+	is_int(reply(&req, &pol, &a, &body), 0, "fullest: reply built");
+	is_int(ike_pld_parse_cp(body, &back), 0, "fullest: ... and decodes");
+	is_int(back.nattr, IKE_PLD_MAX_CP_ATTRS,
+	    "fullest: %d networks and 16 more fill the payload", CFG_MAX_SPLIT);
+}
+
 int
 main(void)
 {
 	if ((b = buf_new(8192)) == NULL)
 		skip_all("out of memory");
+	test_fullest();
 	test_strongswan();
 	test_full();
 	test_minimal_and_errors();
